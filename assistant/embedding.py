@@ -1,0 +1,115 @@
+"""Embedders behind one interface. The default is weight-free and local, so the product works offline."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from typing import Protocol
+
+import numpy as np
+
+from assistant.errors import ConfigError, StoreError
+from assistant.settings import EmbedderChoice, Settings
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_LATIN_WORD = re.compile(r"[a-z0-9]+")
+
+
+class Embedder(Protocol):
+    name: str  # recorded in the store; a store built by one embedder refuses another
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+class HashingEmbedder:
+    """Feature hashing of CJK character uni/bigrams and Latin words/bigrams into a fixed-size vector.
+
+    No weights, no download, deterministic across processes (crc32), ~20k texts/s.
+    """
+
+    def __init__(self, dim: int = 512):
+        self.dim = dim
+        self.name = f"hashing-v1-{dim}"
+
+    def _features(self, text: str) -> list[str]:
+        text = text.lower()
+        features: list[str] = []
+        for run in _CJK_RUN.findall(text):
+            features.extend(run)
+            features.extend(run[i : i + 2] for i in range(len(run) - 1))
+        words = _LATIN_WORD.findall(text)
+        features.extend(words)
+        features.extend(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+        return features
+
+    def _vector(self, text: str) -> list[float]:
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for feature in self._features(text):
+            h = zlib.crc32(feature.encode("utf-8"))
+            vec[h % self.dim] += 1.0 if (h >> 16) & 1 else -1.0
+        norm = float(np.linalg.norm(vec))
+        if norm == 0.0:
+            vec[0] = 1.0
+            norm = 1.0
+        return (vec / norm).tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self._vector(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector(text)
+
+
+class OpenAIEmbedder:
+    """Any OpenAI-compatible /embeddings endpoint through langchain-openai."""
+
+    def __init__(self, settings: Settings):
+        from langchain_openai import OpenAIEmbeddings
+
+        settings.require_llm()
+        self.name = f"openai:{settings.embedding_model}"
+        self._client = OpenAIEmbeddings(
+            model=settings.embedding_model,
+            api_key=settings.openai_api_key,
+            base_url=settings.openai_base_url,
+            check_embedding_ctx_length=False,  # tiktoken cannot download its encodings offline
+            timeout=settings.llm_timeout,
+            max_retries=settings.llm_max_retries,
+        )
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        try:
+            return self._client.embed_documents(texts)
+        except Exception as exc:  # the vendor client raises many types; we name the failure
+            raise StoreError(f"embedding endpoint failed: {type(exc).__name__}: {exc}") from exc
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model folder (optional extra `st`)."""
+
+    def __init__(self, path: str):
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ConfigError("ASSISTANT_EMBEDDER=sentence-transformers needs: pip install '.[st]'") from exc
+        self.name = f"st:{path}"
+        self._model = SentenceTransformer(path, local_files_only=True)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._model.encode(texts, normalize_embeddings=True).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    if settings.embedder is EmbedderChoice.openai:
+        return OpenAIEmbedder(settings)
+    if settings.embedder is EmbedderChoice.sentence_transformers:
+        return SentenceTransformerEmbedder(settings.embedding_model)
+    return HashingEmbedder()

@@ -1,0 +1,161 @@
+"""The analyzer's lexicons (lexicons/zh.yaml, lexicons/en.yaml): loading, validation and matching."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from assistant.errors import ConfigError
+from assistant.models import CONCERNS, CONSTRAINTS, SKIN_TYPES
+
+LEXICON_DIR = Path(__file__).parent / "lexicons"
+_CLAUSE_END = re.compile(r"[，。！？；,.!?;\n]")
+
+
+class Escalation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reaction_strong: list[str]
+    reaction_weak: list[str]
+    usage_context: list[str]
+    complaint: list[str]
+    medical: list[str]
+
+
+class Intents(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    logistics: list[str]
+    small_talk: list[str]
+    wants_product: list[str]
+    injection: list[str]
+    discount: list[str]
+
+
+class OperatorActs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    restate: list[str]
+    propose: list[str]
+    expect: list[str]
+
+
+class Lexicon(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    language: str = "zh"
+    skin_types: dict[str, list[str]]
+    concerns: dict[str, list[str]]
+    negations: list[str]
+    desire_markers: list[str]
+    tendency_markers: list[str]
+    affirm: list[str]
+    deny: list[str]
+    constraints: dict[str, list[str]]
+    allergy_pattern: str
+    texture: dict[str, list[str]]
+    expectation_markers: list[str]
+    routine_markers: list[str]
+    escalation: Escalation
+    intents: Intents
+    operator_acts: OperatorActs
+    money_units: list[str]
+    budget_cues: list[str]
+
+    @field_validator("skin_types")
+    @classmethod
+    def _known_skin_types(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return _check_keys(value, SKIN_TYPES, "skin type")
+
+    @field_validator("concerns")
+    @classmethod
+    def _known_concerns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return _check_keys(value, CONCERNS, "concern")
+
+    @field_validator("constraints")
+    @classmethod
+    def _known_constraints(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return _check_keys(value, CONSTRAINTS, "constraint")
+
+
+def _check_keys(value: dict[str, list[str]], allowed: tuple[str, ...], what: str) -> dict[str, list[str]]:
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown}; allowed: {list(allowed)}")
+    return value
+
+
+@cache
+def load_lexicon(language: str) -> Lexicon:
+    path = LEXICON_DIR / f"{language}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Lexicon(language=language, **data)
+    except (OSError, yaml.YAMLError, ValidationError, TypeError) as exc:
+        raise ConfigError(f"lexicon {path} is invalid: {exc}") from exc
+
+
+def lexicons() -> tuple[Lexicon, Lexicon]:
+    return load_lexicon("zh"), load_lexicon("en")
+
+
+@dataclass(frozen=True)
+class Match:
+    phrase: str
+    start: int
+    negated: bool
+
+
+@cache
+def _pattern(phrases: tuple[str, ...], latin: bool) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    body = "|".join(re.escape(p) for p in ordered)
+    if latin:
+        return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE)
+    return re.compile(body, re.IGNORECASE)
+
+
+def _clause_before(text: str, start: int, width: int) -> str:
+    head = text[max(0, start - width) : start]
+    parts = _CLAUSE_END.split(head)
+    return parts[-1] if parts else head
+
+
+def is_negated(text: str, start: int, lex: Lexicon) -> bool:
+    """A negation shortly before the phrase in the same clause, unless it is a wish (不想/avoid)."""
+    if lex.language == "en":
+        words = re.findall(r"[a-z']+", _clause_before(text.lower(), start, 40))[-3:]
+        return any(w in lex.negations for w in words)
+    before = _clause_before(text, start, 4)
+    if any(marker in before for marker in lex.desire_markers):
+        return False
+    return any(neg in before for neg in lex.negations)
+
+
+def find(text: str, phrases: list[str], lex: Lexicon) -> list[Match]:
+    """Non-overlapping matches of `phrases` in `text`, longest phrase first, with negation."""
+    pattern = _pattern(tuple(phrases), lex.language == "en")
+    if pattern is None:
+        return []
+    return [Match(m.group(0), m.start(), is_negated(text, m.start(), lex)) for m in pattern.finditer(text)]
+
+
+def contains(text: str, phrases: list[str], lex: Lexicon) -> list[str]:
+    """The phrases found and not negated."""
+    return [m.phrase for m in find(text, phrases, lex) if not m.negated]
+
+
+def starts_with_any(text: str, phrases: list[str], lex: Lexicon) -> bool:
+    """True when the message opens with one of the phrases as a whole word (对，… / yes, …)."""
+    stripped = text.strip().lstrip("~～ ").lower()
+    for phrase in sorted(phrases, key=len, reverse=True):
+        p = phrase.lower()
+        if not stripped.startswith(p):
+            continue
+        rest = stripped[len(p) :]
+        if not rest or rest[0] in " ，。！？,.!?~～…、😊👌🙂👍" or (lex.language == "zh" and rest[0] in "啊呀呢哈吧的啦嘛哦喔滴哒"):
+            return True
+    return False

@@ -1,0 +1,138 @@
+"""Hybrid retrieval: vector search (chroma) + BM25 over jieba tokens (bm25s), fused by reciprocal rank.
+
+Filtering (kind, skin type, concern, price) happens here in memory, not in chroma: a chroma
+`where` query measured ~17x slower at 20k chunks. The in-memory view is rebuilt only when the
+store's revision changes, so several app instances sharing a Chroma server stay in sync.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import bm25s
+import numpy as np
+
+from assistant.models import Chunk, Hit, Product
+from assistant.store import KnowledgeStore, chunk_from_record, products_from_chunks
+from assistant.tokenize import tokenize
+
+RRF_K = 60
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+@dataclass
+class Filters:
+    kind: str | None = None
+    skin_type: str | None = None
+    concern: str | None = None
+    max_price: float | None = None
+
+    def active(self) -> bool:
+        return any(v is not None for v in (self.kind, self.skin_type, self.concern, self.max_price))
+
+    def accepts(self, meta: dict[str, Any]) -> bool:
+        if self.kind and meta.get("kind") != self.kind:
+            return False
+        if self.skin_type and meta.get("skin_types") and self.skin_type not in meta["skin_types"].split(";"):
+            return False
+        if self.concern and meta.get("concerns") and self.concern not in meta["concerns"].split(";"):
+            return False
+        return not (self.max_price is not None and meta.get("price") is not None and meta["price"] > self.max_price)
+
+
+class Retriever:
+    """Search over the active chunks of one store; `mode` is hybrid, vector or bm25."""
+
+    def __init__(self, store: KnowledgeStore):
+        self.store = store
+        self._revision: str | None = None
+        self._ids: list[str] = []
+        self._texts: list[str] = []
+        self._metas: list[dict[str, Any]] = []
+        self._tokens: list[set[str]] = []
+        self._position: dict[str, int] = {}
+        self._bm25: bm25s.BM25 | None = None
+        self._products: list[Product] = []
+
+    def refresh(self, force: bool = False) -> None:
+        revision = self.store.revision()
+        if not force and revision == self._revision:
+            return
+        rows = self.store.active_chunks()
+        self._ids = [r[0] for r in rows]
+        self._texts = [r[1] for r in rows]
+        self._metas = [r[2] for r in rows]
+        token_lists = [r[2].get("tokens", "").split() for r in rows]
+        self._tokens = [set(t) for t in token_lists]
+        self._position = {cid: i for i, cid in enumerate(self._ids)}
+        self._bm25 = None
+        if rows:
+            self._bm25 = bm25s.BM25()
+            self._bm25.index([t or ["_"] for t in token_lists], show_progress=False)
+        self._products = products_from_chunks(rows)
+        self._revision = revision
+
+    @property
+    def size(self) -> int:
+        return len(self._ids)
+
+    def products(self) -> list[Product]:
+        self.refresh()
+        return list(self._products)
+
+    def product(self, product_id: str) -> Product | None:
+        return next((p for p in self.products() if p.id == product_id), None)
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        self.refresh()
+        i = self._position.get(chunk_id)
+        return None if i is None else chunk_from_record(chunk_id, self._texts[i], self._metas[i])
+
+    def _vector_ranks(self, query: str, n: int, filters: Filters) -> list[int]:
+        fetch = n * (8 if filters.active() else 2)
+        ranked = []
+        for cid, _ in self.store.vector_search(self.store.embedder.embed_query(query), fetch):
+            i = self._position.get(cid)
+            if i is not None and filters.accepts(self._metas[i]):
+                ranked.append(i)
+        return ranked[:n]
+
+    def _bm25_ranks(self, tokens: list[str], n: int, filters: Filters) -> list[int]:
+        if self._bm25 is None or not tokens:
+            return []
+        mask = None
+        if filters.active():
+            mask = np.array([filters.accepts(m) for m in self._metas], dtype=np.float32)
+        k = min(n, len(self._ids))
+        docs, scores = self._bm25.retrieve([tokens], k=k, show_progress=False, weight_mask=mask, n_threads=0)
+        return [int(d) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    def search(self, query: str, k: int = 4, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+        self.refresh()
+        if not self._ids or not query.strip():
+            return []
+        filters = filters or Filters()
+        tokens = tokenize(query)
+        depth = max(k * 5, 20)
+        vector = self._vector_ranks(query, depth, filters) if mode in ("hybrid", "vector") else []
+        keyword = self._bm25_ranks(tokens, depth, filters) if mode in ("hybrid", "bm25") else []
+        scores: dict[int, float] = {}
+        for ranking in (vector, keyword):
+            for rank, i in enumerate(ranking):
+                scores[i] = scores.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+        vrank = {i: r + 1 for r, i in enumerate(vector)}
+        brank = {i: r + 1 for r, i in enumerate(keyword)}
+        best = sorted(scores, key=lambda i: (-scores[i], self._ids[i]))[:k]
+        query_terms = list(dict.fromkeys(tokens))
+        return [
+            Hit(
+                chunk=chunk_from_record(self._ids[i], self._texts[i], self._metas[i]),
+                score=round(scores[i], 6),
+                vector_rank=vrank.get(i),
+                bm25_rank=brank.get(i),
+                matched_terms=[t for t in query_terms if t in self._tokens[i]],
+            )
+            for i in best
+        ]

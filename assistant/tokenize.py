@@ -1,0 +1,34 @@
+"""Tokens for keyword search: jieba words for Chinese, lower-cased words for English."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cache
+
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[\u4e00-\u9fff]+", re.IGNORECASE)
+_STOP = frozenset(
+    "的 了 是 在 和 与 及 或 也 就 都 而 有 我 你 您 他 她 它 们 这 那 吗 呢 吧 啊 呀 哦 嗯 很 还 又 被 把 给 对 让 "
+    "怎么 怎么办 什么 能 用 要 可以 想 请问 一下 有没有 哪 些 个 会 多 吧 么 啥 如何 应该 需要 是不是 "
+    "a an the and or of to in on for with is are be it this that i you my your me at as by from do does what how can should".split()
+)
+
+
+@cache
+def _jieba():  # type: ignore[no-untyped-def]
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens: jieba's segmentation of Chinese runs, words of Latin text; no stop words."""
+    tokens: list[str] = []
+    for run in _WORD.findall(text.lower()):
+        if "\u4e00" <= run[0] <= "\u9fff":
+            tokens.extend(w for w in _jieba().lcut_for_search(run) if w not in _STOP)
+        elif run not in _STOP:
+            tokens.append(run)
+    return tokens
