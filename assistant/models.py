@@ -84,6 +84,7 @@ class Slots(BaseModel):
     budget_max: float | None = Field(None, description="CNY, upper bound")
     constraints: list[str] = Field(default_factory=list, description=f"from {CONSTRAINTS}")
     allergies: list[str] = Field(default_factory=list)
+    constraints_checked: bool = Field(False, description="the customer has said whether pregnancy/allergies apply")
     age: int | None = None
     routine: str | None = None
     expectations: Expectations = Field(default_factory=Expectations)

@@ -85,6 +85,11 @@ class Retriever:
     def product(self, product_id: str) -> Product | None:
         return next((p for p in self.products() if p.id == product_id), None)
 
+    def product_chunk_ids(self, product_ids: list[str]) -> dict[str, str]:
+        self.refresh()
+        wanted = set(product_ids)
+        return {m["product_id"]: cid for cid, m in zip(self._ids, self._metas, strict=True) if m.get("product_id") in wanted}
+
     def chunk(self, chunk_id: str) -> Chunk | None:
         self.refresh()
         i = self._position.get(chunk_id)

@@ -90,6 +90,7 @@ class RuleAnalyzer:
             for constraint, phrases in lex.constraints.items():
                 for m in find(text, phrases, lex):
                     answered = True
+                    slots.constraints_checked = True
                     if m.negated:
                         slots.constraints = [c for c in slots.constraints if c != constraint]
                     elif constraint not in slots.constraints:

@@ -123,6 +123,12 @@ def _docx(path: Path) -> list[tuple[int, str] | str]:
     return lines
 
 
+def _qa(question: str, answer: str) -> str:
+    if re.search(r"[\u4e00-\u9fff]", question):
+        return f"问：{question}\n答：{answer}"
+    return f"Q: {question}\nA: {answer}"
+
+
 def read_document(path: Path, kind: str | None = None) -> Document:
     """Read one article or FAQ file. Raises IngestError for corrupt or unsupported files."""
     suffix = path.suffix.lower()
@@ -151,7 +157,7 @@ def read_document(path: Path, kind: str | None = None) -> Document:
         raise IngestError(f"kind must be article or faq, not {doc_kind!r}")
     sections = _sections_from_headings(lines, title)
     if doc_kind == "faq":  # every question heading with its answer is one section
-        sections = [Section(s.heading, f"问：{s.heading.split(' > ')[-1]}\n答：{s.text}") for s in sections if " > " in s.heading]
+        sections = [Section(s.heading, _qa(s.heading.split(" > ")[-1], s.text)) for s in sections if " > " in s.heading]
     return Document(
         title=title,
         kind=doc_kind,

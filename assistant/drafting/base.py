@@ -1,0 +1,43 @@
+"""The drafting interface shared by the offline and the LLM engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from assistant.fit import Match
+from assistant.models import Analysis, Conversation, Finding, Hit, Product
+
+TokenCallback = Callable[[str], None]
+
+
+@dataclass
+class DraftContext:
+    """Everything an engine may use; engines never fetch anything themselves."""
+
+    conversation: Conversation
+    analysis: Analysis
+    hits: list[Hit]  # articles and products relevant to the conversation
+    faq: list[Hit]  # FAQ answers for logistics questions
+    matches: list[Match]  # fitting products, best first (used only at match_product)
+    products: list[Product]  # the whole catalog, for the guard and for naming
+    variants: int = 3
+    product_chunks: dict[str, str] = field(default_factory=dict)  # product id -> chunk id, for citations
+
+
+@dataclass
+class EngineResult:
+    variants: list[str]
+    product_ids: list[str]
+    citation_ids: list[str]
+    model: str | None = None
+    llm_calls: int = 0
+    notices: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+class DraftEngine(Protocol):
+    name: str
+
+    def draft(self, ctx: DraftContext, on_token: TokenCallback | None = None) -> EngineResult: ...

@@ -1,0 +1,135 @@
+"""The one place that talks to the LLM provider: langchain-openai's ChatOpenAI against any
+OpenAI-compatible endpoint, structured output in the configured method, token streaming, and
+every failure turned into an LLMError that says what happened (never the API key)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import openai
+import yaml
+from langchain_core.messages import AIMessageChunk, BaseMessage, SystemMessage
+from langchain_core.utils.json import parse_partial_json
+from langchain_openai import ChatOpenAI
+from pydantic import BaseModel, ValidationError
+
+from assistant.errors import LLMError
+from assistant.settings import Settings, StructuredMethod
+
+T = TypeVar("T", bound=BaseModel)
+PartialCallback = Callable[[dict[str, Any]], None]
+
+
+@cache
+def _json_mode_instruction(prompts_dir: Path) -> str:
+    return str(yaml.safe_load((prompts_dir / "llm" / "output.yaml").read_text(encoding="utf-8"))["json_mode"])
+
+
+def describe_failure(exc: BaseException, base_url: str | None) -> LLMError:
+    where = base_url or "the OpenAI API"
+    if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
+        return LLMError(f"the LLM at {where} did not answer in time", kind="timeout")
+    if isinstance(exc, openai.APIConnectionError | httpx.ConnectError):
+        return LLMError(f"cannot connect to the LLM at {where}; is it running and is OPENAI_BASE_URL right?", kind="connection")
+    if isinstance(exc, openai.AuthenticationError):
+        return LLMError(f"the LLM at {where} refused the API key (HTTP 401); check OPENAI_API_KEY", kind="auth")
+    if isinstance(exc, openai.RateLimitError):
+        return LLMError(f"the LLM at {where} is rate-limiting us (HTTP 429); try again shortly", kind="rate_limit")
+    if isinstance(exc, openai.APIStatusError):
+        return LLMError(f"the LLM at {where} answered HTTP {exc.status_code}", kind="http")
+    return LLMError(f"the LLM call failed: {type(exc).__name__}", kind="error")
+
+
+class LLMClient:
+    """Wraps ChatOpenAI; counts calls so a draft can keep within its budget."""
+
+    def __init__(self, settings: Settings, chat: ChatOpenAI | None = None):
+        settings.require_llm()
+        self.settings = settings
+        self.model = settings.model
+        self.method = settings.structured_method
+        self.calls = 0
+        self.usage: dict[str, int] = {"input_tokens": 0, "output_tokens": 0}
+        self.chat = chat or ChatOpenAI(
+            model=settings.model,
+            api_key=settings.openai_api_key,
+            base_url=settings.openai_base_url,
+            timeout=settings.llm_timeout,
+            max_retries=settings.llm_max_retries,
+            temperature=settings.temperature,
+            stream_usage=True,
+        )
+
+    def _bound(self, schema: type[BaseModel], name: str) -> Any:
+        json_schema = schema.model_json_schema()
+        if self.method is StructuredMethod.function_calling:
+            tool = {"type": "function", "function": {"name": name, "description": schema.__doc__ or name, "parameters": json_schema}}
+            return self.chat.bind(tools=[tool], tool_choice={"type": "function", "function": {"name": name}})
+        if self.method is StructuredMethod.json_schema:
+            return self.chat.bind(response_format={"type": "json_schema", "json_schema": {"name": name, "schema": json_schema, "strict": False}})
+        return self.chat.bind(response_format={"type": "json_object"})
+
+    def _messages(self, messages: list[BaseMessage], schema: type[BaseModel]) -> list[BaseMessage]:
+        if self.method is not StructuredMethod.json_mode:
+            return messages
+        instruction = _json_mode_instruction(self.settings.prompts_dir).format(schema=json.dumps(schema.model_json_schema(), ensure_ascii=False))
+        first, *rest = messages
+        return [SystemMessage(content=f"{first.content}\n\n{instruction}"), *rest]
+
+    def structured(self, messages: list[BaseMessage], schema: type[T], *, name: str = "answer",
+                   on_partial: PartialCallback | None = None) -> T:
+        """One call; the answer parsed into `schema`. Streams partial objects to `on_partial`."""
+        self.calls += 1
+        runnable = self._bound(schema, name)
+        message: AIMessageChunk | None = None
+        try:
+            for chunk in runnable.stream(self._messages(messages, schema)):
+                message = chunk if message is None else message + chunk
+                if on_partial is not None:
+                    partial = parse_partial_json(self._raw(message)) if self._raw(message) else None
+                    if isinstance(partial, dict):
+                        on_partial(partial)
+        except (openai.OpenAIError, httpx.HTTPError) as exc:
+            raise describe_failure(exc, self.settings.openai_base_url) from None
+        if message is None:
+            raise LLMError("the LLM returned an empty answer", kind="parse")
+        self._count_usage(message)
+        raw = self._raw(message)
+        try:
+            return schema.model_validate_json(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise LLMError(
+                f"the LLM's answer does not match the expected format ({first['msg']} at {'.'.join(map(str, first['loc'])) or 'top level'})",
+                kind="parse", raw=raw[:500],
+            ) from None
+
+    def _raw(self, message: AIMessageChunk) -> str:
+        if self.method is StructuredMethod.function_calling:
+            chunks = message.tool_call_chunks or []
+            return "".join(c.get("args") or "" for c in chunks)
+        content = message.content
+        if isinstance(content, list):
+            content = "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+        text = str(content).strip()
+        if text.startswith("```"):  # some servers wrap JSON in a code fence
+            text = text.strip("`").removeprefix("json").strip()
+        return text
+
+    def _count_usage(self, message: AIMessageChunk) -> None:
+        usage = message.usage_metadata or {}
+        for key in ("input_tokens", "output_tokens"):
+            self.usage[key] += int(usage.get(key, 0) or 0)
+
+    def ping(self) -> str:
+        """A tiny call for the Settings page's "test connection"."""
+        try:
+            answer = self.chat.invoke("Reply with the word: pong")
+        except (openai.OpenAIError, httpx.HTTPError) as exc:
+            raise describe_failure(exc, self.settings.openai_base_url) from None
+        return str(answer.content)[:50]

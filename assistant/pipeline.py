@@ -1,0 +1,180 @@
+"""The data flow of one draft: transcript → analysis → retrieval → drafting → guard.
+
+`Assistant` wires the steps together once per process; each step receives its dependencies.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from assistant.analysis.llm_analyzer import LLMAnalyzer
+from assistant.analysis.profile import Profile
+from assistant.analysis.rules import RuleAnalyzer
+from assistant.drafting.base import DraftContext, EngineResult, TokenCallback
+from assistant.drafting.llm_engine import LLMEngine
+from assistant.drafting.offline import OfflineEngine
+from assistant.embedding import build_embedder
+from assistant.errors import LLMError
+from assistant.fit import match_products
+from assistant.guard import Guard
+from assistant.knowledge.ingest import IngestReport, Ingestor
+from assistant.llm import LLMClient
+from assistant.models import Analysis, Citation, Conversation, Draft, Finding, ProductPick, Severity, Stage
+from assistant.retrieval import Filters, Retriever
+from assistant.settings import Settings
+from assistant.stage import derive_stage
+from assistant.store import KnowledgeStore, open_client
+
+log = logging.getLogger(__name__)
+MAX_LLM_CALLS = 2
+
+
+class Assistant:
+    def __init__(self, settings: Settings, store: KnowledgeStore | None = None, llm: LLMClient | None = None):
+        self.settings = settings
+        self.store = store or KnowledgeStore(open_client(settings), build_embedder(settings), settings.collection)
+        self.retriever = Retriever(self.store)
+        self.rules = RuleAnalyzer(settings.usd_to_cny)
+        self.offline = OfflineEngine(settings.prompts_dir)
+        self.llm = llm or (LLMClient(settings) if settings.use_llm_engine or settings.use_llm_analyzer else None)
+
+    # -- knowledge --------------------------------------------------------------------
+    def ensure_knowledge(self) -> IngestReport | None:
+        """On first use, ingest the demo knowledge so the app works out of the box."""
+        if self.store.source_records() or not Path(self.settings.knowledge_dir).exists():
+            return None
+        return self.ingestor().ingest([Path(self.settings.knowledge_dir)])
+
+    def ingestor(self) -> Ingestor:
+        return Ingestor(self.store, self.settings.chunk_size, self.settings.chunk_overlap)
+
+    # -- analysis ---------------------------------------------------------------------
+    def analyze(self, conversation: Conversation, profile: Profile | None = None, notices: list[str] | None = None) -> Analysis:
+        analysis: Analysis | None = None
+        if self.llm is not None and self.settings.use_llm_analyzer:
+            try:
+                analysis = LLMAnalyzer(self.llm, self.rules).analyze(conversation)
+            except LLMError as exc:
+                if notices is not None:
+                    notices.append(f"LLM analysis failed ({exc}); used the rule analyzer.")
+        if analysis is None:
+            analysis = self.rules.analyze(conversation)
+        profile = profile or Profile()
+        slots = profile.apply(analysis.slots)
+        stage, reason = derive_stage(slots)
+        overridden = profile.stage is not None and profile.stage is not stage
+        if overridden:
+            reason = f"set by the operator (derived: {stage.value}, {reason})"
+            stage = profile.stage  # type: ignore[assignment]
+        return analysis.model_copy(update={"slots": slots, "stage": stage, "reason": reason, "overridden": overridden})
+
+    # -- drafting ---------------------------------------------------------------------
+    def context(self, conversation: Conversation, analysis: Analysis) -> DraftContext:
+        slots = analysis.slots
+        products = self.retriever.products()
+        query = " ".join([conversation.last_customer_text, *slots.concern_words, *slots.concerns, *slots.skin_types])
+        hits = [] if analysis.stage is Stage.escalate else self.retriever.search(query, k=self.settings.top_k, filters=Filters(kind="article"))
+        faq = []
+        if analysis.intents.logistics:
+            faq = [h for h in self.retriever.search(conversation.last_customer_text, k=4, filters=Filters(kind="faq"))
+                   if (h.chunk.text.startswith("问") == (analysis.language == "zh"))][:1]
+        matches = match_products(products, slots) if analysis.stage is Stage.match_product else []
+        product_chunks = {}
+        if matches:
+            product_chunks = self.retriever.product_chunk_ids([m.product.id for m in matches])
+        return DraftContext(conversation, analysis, hits, faq, matches, products, self.settings.variants, product_chunks)
+
+    def draft(self, conversation: Conversation, profile: Profile | None = None, on_token: TokenCallback | None = None,
+              engine: str | None = None) -> Draft:
+        started = time.perf_counter()
+        notices = list(conversation.notices)
+        calls_before = self.llm.calls if self.llm else 0
+        analysis = self.analyze(conversation, profile, notices)
+        ctx = self.context(conversation, analysis)
+        guard = Guard(ctx.products)
+        use_llm = (engine or ("llm" if self.settings.use_llm_engine else "offline")) == "llm" and self.llm is not None
+        result: EngineResult | None = None
+        findings: list[list[Finding]] = []
+        if use_llm:
+            result, findings = self._llm_draft(ctx, guard, on_token, notices, calls_before)
+        engine_name = "llm"
+        if result is None:
+            engine_name = "offline"
+            result = self.offline.draft(ctx, on_token)
+            findings = self._check(guard, ctx, result)
+        kept = [i for i, f in enumerate(findings) if not any(x.severity is Severity.hard for x in f)] or list(range(len(findings)))
+        variants = [result.variants[i] for i in kept]
+        final_findings = [f.model_copy(update={"variant": n}) for n, i in enumerate(kept) for f in findings[i]]
+        return Draft(
+            stage=analysis.stage,
+            reply=variants[0] if variants else "",
+            variants=variants,
+            products=self._picks(ctx, result, guard),
+            citations=self._citations(result),
+            findings=final_findings,
+            analysis=analysis,
+            engine=engine_name,
+            model=result.model,
+            notices=notices,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            llm_calls=(self.llm.calls - calls_before) if self.llm else 0,
+        )
+
+    def _llm_draft(self, ctx: DraftContext, guard: Guard, on_token: TokenCallback | None, notices: list[str],
+                   calls_before: int) -> tuple[EngineResult | None, list[list[Finding]]]:
+        assert self.llm is not None
+        engine = LLMEngine(self.llm)
+        feedback: list[Finding] | None = None
+        while self.llm.calls - calls_before < MAX_LLM_CALLS:
+            try:
+                result = engine.draft(ctx, on_token, feedback)
+            except LLMError as exc:
+                notices.append(f"LLM draft failed: {exc}. Showing the offline draft instead.")
+                return None, []
+            findings = self._check(guard, ctx, result)
+            clean = [f for f in findings if not any(x.severity is Severity.hard for x in f)]
+            if clean:
+                dropped = len(findings) - len(clean)
+                if dropped:
+                    rules = sorted({x.rule for f in findings for x in f if x.severity is Severity.hard})
+                    notices.append(f"{dropped} LLM variant(s) dropped for breaking: {', '.join(rules)}.")
+                return result, findings
+            feedback = [x for f in findings for x in f if x.severity is Severity.hard]
+            notices.append("The LLM draft broke a rule (" + ", ".join(sorted({f.rule for f in feedback})) + "); regenerating.")
+        notices.append("The LLM draft still broke the rules; showing the offline draft instead.")
+        return None, []
+
+    @staticmethod
+    def _check(guard: Guard, ctx: DraftContext, result: EngineResult) -> list[list[Finding]]:
+        a = ctx.analysis
+        return [guard.check(text, stage=a.stage, slots=a.slots, product_ids=result.product_ids, language=a.language, variant=i)
+                for i, text in enumerate(result.variants)]
+
+    def _picks(self, ctx: DraftContext, result: EngineResult, guard: Guard) -> list[ProductPick]:
+        if ctx.analysis.stage is not Stage.match_product:
+            return []
+        reasons = {m.product.id: m.concerns for m in ctx.matches}
+        picks = []
+        for pid in result.product_ids:
+            product = guard.products.get(pid)
+            if product is None:
+                continue
+            served = reasons.get(pid) or [c for c in ctx.analysis.slots.concerns if c in product.concerns]
+            picks.append(ProductPick(id=pid, name=product.name, price=product.price, why=", ".join(served), usage=product.usage))
+        return picks
+
+    def _citations(self, result: EngineResult) -> list[Citation]:
+        out = []
+        for cid in result.citation_ids:
+            chunk = self.retriever.chunk(cid)
+            if chunk is not None:
+                out.append(Citation(id=cid, source=chunk.source, title=chunk.heading or chunk.title, snippet=chunk.text[:160]))
+        return out
+
+
+def build_assistant(settings: Settings) -> Assistant:
+    assistant = Assistant(settings)
+    assistant.ensure_knowledge()
+    return assistant
