@@ -72,10 +72,10 @@ class OpenAIEmbedder:
         self.name = f"openai:{settings.embedding_model}"
         self._client = OpenAIEmbeddings(
             model=settings.embedding_model,
-            api_key=settings.openai_api_key,
-            base_url=settings.openai_base_url,
+            openai_api_key=settings.openai_api_key,
+            openai_api_base=settings.openai_base_url,
             check_embedding_ctx_length=False,  # tiktoken cannot download its encodings offline
-            timeout=settings.llm_timeout,
+            request_timeout=settings.llm_timeout,
             max_retries=settings.llm_max_retries,
         )
 

@@ -46,8 +46,12 @@ class IngestError(AssistantError):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, source: str | None = None, row: int | None = None, field: str | None = None):
-        where = ", ".join(p for p in (source, f"row {row}" if row else None, f"field {field!r}" if field else None) if p)
+    def __init__(
+        self, message: str, *, source: str | None = None, row: int | None = None, field: str | None = None
+    ):
+        where = ", ".join(
+            p for p in (source, f"row {row}" if row else None, f"field {field!r}" if field else None) if p
+        )
         super().__init__(f"{where}: {message}" if where else message)
         self.source = source
         self.row = row

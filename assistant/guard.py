@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from assistant.analysis.language import detect_language
 from assistant.fit import misfits
 from assistant.lexicon import LEXICON_DIR
 from assistant.models import Finding, Language, Product, Severity, Slots, Stage
@@ -22,7 +23,6 @@ _PRICE = re.compile(r"(?:[¥￥$]\s*(\d+(?:\.\d+)?))|(?:(\d+(?:\.\d+)?)\s*(?:元
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(ml|mL|ML|g|克|毫升|片)")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _PROMISE = re.compile(
     r"(?:给您|帮您|可以|能)(?:打|申请)?\s*[一二三四五六七八九\d.]+\s*折|(?:送|赠)(?:您|你)|免单|优惠券|返现|红包|内部价|"
     r"给您(?:优惠|便宜|减)|(?i:\d+\s*%\s*off\b|\bfree gift\b|\bcoupon\b|\bi can (?:give|offer) you\b)"
@@ -70,38 +70,79 @@ class Guard:
                 found.append(pid)
         return found
 
-    def check(self, text: str, *, stage: Stage, slots: Slots, product_ids: list[str], language: Language,
-              variant: int | None = None) -> list[Finding]:
+    def check(
+        self,
+        text: str,
+        *,
+        stage: Stage,
+        slots: Slots,
+        product_ids: list[str],
+        language: Language,
+        variant: int | None = None,
+    ) -> list[Finding]:
         findings: list[Finding] = []
 
         def add(rule: str, severity: Severity, offending: str, message: str) -> None:
-            findings.append(Finding(rule=rule, severity=severity, text=offending, message=message, variant=variant))
+            findings.append(
+                Finding(rule=rule, severity=severity, text=offending, message=message, variant=variant)
+            )
 
         named = self.mentioned(text)
         prices = [m.group(0) for m in _PRICE.finditer(text)]
         if stage is not Stage.match_product:
             for pid in dict.fromkeys([*product_ids, *named]):
                 product = self.products.get(pid)
-                add("early_pitch", Severity.hard, product.name if product else pid, f"a product is named at stage {stage.value}, before match_product")
+                add(
+                    "early_pitch",
+                    Severity.hard,
+                    product.name if product else pid,
+                    f"a product is named at stage {stage.value}, before match_product",
+                )
             for price in prices:
-                add("early_pitch", Severity.hard, price, f"a price is given at stage {stage.value}, before match_product")
+                add(
+                    "early_pitch",
+                    Severity.hard,
+                    price,
+                    f"a price is given at stage {stage.value}, before match_product",
+                )
         else:
             for pid in dict.fromkeys([*product_ids, *named]):
                 product = self.products.get(pid)
                 if product is None:
-                    add("unknown_product", Severity.hard, pid, "the recommended product is not in the knowledge base")
+                    add(
+                        "unknown_product",
+                        Severity.hard,
+                        pid,
+                        "the recommended product is not in the knowledge base",
+                    )
                     continue
                 for reason in misfits(product, slots):
                     add("product_fit", Severity.hard, product.name, f"{product.id} does not fit: {reason}")
-            findings.extend(self._grounding(text, [self.products[p] for p in dict.fromkeys([*product_ids, *named]) if p in self.products], add))
+            findings.extend(
+                self._grounding(
+                    text,
+                    [self.products[p] for p in dict.fromkeys([*product_ids, *named]) if p in self.products],
+                    add,
+                )
+            )
         self._claims(text, add)
         promise = _PROMISE.search(text)
         if promise:
-            add("unsupported_promise", Severity.hard, promise.group(0), "a discount or gift is promised that the knowledge base does not contain")
+            add(
+                "unsupported_promise",
+                Severity.hard,
+                promise.group(0),
+                "a discount or gift is promised that the knowledge base does not contain",
+            )
         if stage is Stage.escalate:
             selling = _SELLING.search(text)
             if selling:
-                add("escalation_selling", Severity.hard, selling.group(0), "the reply sells during an escalation")
+                add(
+                    "escalation_selling",
+                    Severity.hard,
+                    selling.group(0),
+                    "the reply sells during an escalation",
+                )
         self._style(text, stage, language, add)
         return findings
 
@@ -110,15 +151,30 @@ class Guard:
         for m in _PRICE.finditer(text):
             value = float(m.group(1) or m.group(2))
             if value not in known_prices:
-                add("ungrounded_fact", Severity.hard, m.group(0), "this price matches none of the products named")
+                add(
+                    "ungrounded_fact",
+                    Severity.hard,
+                    m.group(0),
+                    "this price matches none of the products named",
+                )
         sizes = " ".join((p.size or "") for p in products).lower().replace(" ", "")
         for m in _SIZE.finditer(text):
             if m.group(0).lower().replace(" ", "") not in sizes:
-                add("ungrounded_fact", Severity.hard, m.group(0), "this size matches none of the products named")
+                add(
+                    "ungrounded_fact",
+                    Severity.hard,
+                    m.group(0),
+                    "this size matches none of the products named",
+                )
         ingredients = " ".join(i for p in products for i in p.key_ingredients)
         for m in _PERCENT.finditer(text):
             if f"{m.group(1)}%" not in ingredients.replace(" ", ""):
-                add("ungrounded_fact", Severity.hard, m.group(0), "this concentration is not in the products' ingredients")
+                add(
+                    "ungrounded_fact",
+                    Severity.hard,
+                    m.group(0),
+                    "this concentration is not in the products' ingredients",
+                )
         return []
 
     @staticmethod
@@ -130,20 +186,35 @@ class Guard:
         for m in terms.en.finditer(text):
             add("banned_claim", Severity.hard, m.group(0), "a medical or absolute claim banned for cosmetics")
         for pattern in terms.time_bound:
-            m = pattern.search(text)
-            if m:
-                add("banned_claim", Severity.hard, m.group(0), "a time-bound or guaranteed result")
+            found = pattern.search(text)
+            if found:
+                add("banned_claim", Severity.hard, found.group(0), "a time-bound or guaranteed result")
 
     @staticmethod
     def _style(text: str, stage: Stage, language: Language, add) -> None:  # type: ignore[no-untyped-def]
         if stage in QUESTION_STAGES and not re.search(r"[？?][\s～~😊🙂]*$", text.strip()):
-            add("missing_question", Severity.soft, text.strip()[-20:], f"stage {stage.value} should end with a question to the customer")
+            add(
+                "missing_question",
+                Severity.soft,
+                text.strip()[-20:],
+                f"stage {stage.value} should end with a question to the customer",
+            )
         limit = MAX_CHARS[(language, stage is Stage.match_product)]
         if text_length(text) > limit:
-            add("length", Severity.soft, f"{text_length(text)} characters", f"longer than {limit} characters; WeChat replies should be short")
-        reply_language = "zh" if len(_CJK.findall(text)) >= 4 else "en"
+            add(
+                "length",
+                Severity.soft,
+                f"{text_length(text)} characters",
+                f"longer than {limit} characters; WeChat replies should be short",
+            )
+        reply_language = detect_language(text)
         if reply_language != language:
-            add("language", Severity.soft, text[:20], f"the customer wrote in {language}, the reply is in {reply_language}")
+            add(
+                "language",
+                Severity.soft,
+                text[:20],
+                f"the customer wrote in {language}, the reply is in {reply_language}",
+            )
         emoji = _EMOJI.findall(text)
         if len(emoji) > 2:
             add("emoji", Severity.soft, "".join(emoji), "at most a couple of emoji")

@@ -112,9 +112,15 @@ def _pattern(phrases: tuple[str, ...], latin: bool) -> re.Pattern[str] | None:
     if not phrases:
         return None
     ordered = sorted(set(phrases), key=len, reverse=True)
+    if latin:  # whole words: no letter or digit may touch a phrase's alphanumeric ends
+        parts = [
+            (r"(?<![a-z0-9])" if p[0].isalnum() else "")
+            + re.escape(p)
+            + (r"(?![a-z0-9])" if p[-1].isalnum() else "")
+            for p in ordered
+        ]
+        return re.compile("|".join(parts), re.IGNORECASE)
     body = "|".join(re.escape(p) for p in ordered)
-    if latin:
-        return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE)
     return re.compile(body, re.IGNORECASE)
 
 
@@ -156,6 +162,10 @@ def starts_with_any(text: str, phrases: list[str], lex: Lexicon) -> bool:
         if not stripped.startswith(p):
             continue
         rest = stripped[len(p) :]
-        if not rest or rest[0] in " ，。！？,.!?~～…、😊👌🙂👍" or (lex.language == "zh" and rest[0] in "啊呀呢哈吧的啦嘛哦喔滴哒"):
+        if (
+            not rest
+            or rest[0] in " ，。！？,.!?~～…、😊👌🙂👍"
+            or (lex.language == "zh" and rest[0] in "啊呀呢哈吧的啦嘛哦喔滴哒")
+        ):
             return True
     return False

@@ -35,11 +35,18 @@ def describe_failure(exc: BaseException, base_url: str | None) -> LLMError:
     if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
         return LLMError(f"the LLM at {where} did not answer in time", kind="timeout")
     if isinstance(exc, openai.APIConnectionError | httpx.ConnectError):
-        return LLMError(f"cannot connect to the LLM at {where}; is it running and is OPENAI_BASE_URL right?", kind="connection")
+        return LLMError(
+            f"cannot connect to the LLM at {where}; is it running and is OPENAI_BASE_URL right?",
+            kind="connection",
+        )
     if isinstance(exc, openai.AuthenticationError):
-        return LLMError(f"the LLM at {where} refused the API key (HTTP 401); check OPENAI_API_KEY", kind="auth")
+        return LLMError(
+            f"the LLM at {where} refused the API key (HTTP 401); check OPENAI_API_KEY", kind="auth"
+        )
     if isinstance(exc, openai.RateLimitError):
-        return LLMError(f"the LLM at {where} is rate-limiting us (HTTP 429); try again shortly", kind="rate_limit")
+        return LLMError(
+            f"the LLM at {where} is rate-limiting us (HTTP 429); try again shortly", kind="rate_limit"
+        )
     if isinstance(exc, openai.APIStatusError):
         return LLMError(f"the LLM at {where} answered HTTP {exc.status_code}", kind="http")
     return LLMError(f"the LLM call failed: {type(exc).__name__}", kind="error")
@@ -68,21 +75,37 @@ class LLMClient:
     def _bound(self, schema: type[BaseModel], name: str) -> Any:
         json_schema = schema.model_json_schema()
         if self.method is StructuredMethod.function_calling:
-            tool = {"type": "function", "function": {"name": name, "description": schema.__doc__ or name, "parameters": json_schema}}
+            tool = {
+                "type": "function",
+                "function": {"name": name, "description": schema.__doc__ or name, "parameters": json_schema},
+            }
             return self.chat.bind(tools=[tool], tool_choice={"type": "function", "function": {"name": name}})
         if self.method is StructuredMethod.json_schema:
-            return self.chat.bind(response_format={"type": "json_schema", "json_schema": {"name": name, "schema": json_schema, "strict": False}})
+            return self.chat.bind(
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {"name": name, "schema": json_schema, "strict": False},
+                }
+            )
         return self.chat.bind(response_format={"type": "json_object"})
 
     def _messages(self, messages: list[BaseMessage], schema: type[BaseModel]) -> list[BaseMessage]:
         if self.method is not StructuredMethod.json_mode:
             return messages
-        instruction = _json_mode_instruction(self.settings.prompts_dir).format(schema=json.dumps(schema.model_json_schema(), ensure_ascii=False))
+        instruction = _json_mode_instruction(self.settings.prompts_dir).format(
+            schema=json.dumps(schema.model_json_schema(), ensure_ascii=False)
+        )
         first, *rest = messages
         return [SystemMessage(content=f"{first.content}\n\n{instruction}"), *rest]
 
-    def structured(self, messages: list[BaseMessage], schema: type[T], *, name: str = "answer",
-                   on_partial: PartialCallback | None = None) -> T:
+    def structured(
+        self,
+        messages: list[BaseMessage],
+        schema: type[T],
+        *,
+        name: str = "answer",
+        on_partial: PartialCallback | None = None,
+    ) -> T:
         """One call; the answer parsed into `schema`. Streams partial objects to `on_partial`."""
         self.calls += 1
         runnable = self._bound(schema, name)
@@ -91,7 +114,10 @@ class LLMClient:
             for chunk in runnable.stream(self._messages(messages, schema)):
                 message = chunk if message is None else message + chunk
                 if on_partial is not None:
-                    partial = parse_partial_json(self._raw(message)) if self._raw(message) else None
+                    try:  # not (yet) JSON, e.g. prose: the final parse below reports it
+                        partial = parse_partial_json(self._raw(message)) if self._raw(message) else None
+                    except ValueError:
+                        partial = None
                     if isinstance(partial, dict):
                         on_partial(partial)
         except (openai.OpenAIError, httpx.HTTPError) as exc:
@@ -106,7 +132,8 @@ class LLMClient:
             first = exc.errors()[0]
             raise LLMError(
                 f"the LLM's answer does not match the expected format ({first['msg']} at {'.'.join(map(str, first['loc'])) or 'top level'})",
-                kind="parse", raw=raw[:500],
+                kind="parse",
+                raw=raw[:500],
             ) from None
 
     def _raw(self, message: AIMessageChunk) -> str:
@@ -115,16 +142,18 @@ class LLMClient:
             return "".join(c.get("args") or "" for c in chunks)
         content = message.content
         if isinstance(content, list):
-            content = "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+            content = "".join(
+                part.get("text", "") if isinstance(part, dict) else str(part) for part in content
+            )
         text = str(content).strip()
         if text.startswith("```"):  # some servers wrap JSON in a code fence
             text = text.strip("`").removeprefix("json").strip()
         return text
 
     def _count_usage(self, message: AIMessageChunk) -> None:
-        usage = message.usage_metadata or {}
+        usage: dict[str, Any] = dict(message.usage_metadata or {})
         for key in ("input_tokens", "output_tokens"):
-            self.usage[key] += int(usage.get(key, 0) or 0)
+            self.usage[key] += int(usage.get(key) or 0)
 
     def ping(self) -> str:
         """A tiny call for the Settings page's "test connection"."""

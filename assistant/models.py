@@ -9,8 +9,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SKIN_TYPES = ("dry", "oily", "combination", "normal", "sensitive")
 CONCERNS = (
-    "hydration", "oil-control", "acne", "pores", "brightening", "spots",
-    "anti-aging", "redness", "barrier-repair", "sun-protection", "dark-circles",
+    "hydration",
+    "oil-control",
+    "acne",
+    "pores",
+    "brightening",
+    "spots",
+    "anti-aging",
+    "redness",
+    "barrier-repair",
+    "sun-protection",
+    "dark-circles",
 )
 CAUTIONS = ("pregnancy", "fragrance", "alcohol", "acids", "retinoid")
 CONSTRAINTS = ("pregnant", "breastfeeding", "fragrance_free", "alcohol_free", "acid_free")
@@ -21,6 +30,31 @@ CONFLICTS: dict[str, tuple[str, ...]] = {
     "fragrance_free": ("fragrance",),
     "alcohol_free": ("alcohol",),
     "acid_free": ("acids",),
+}
+
+# Chinese names of the vocabulary, for searchable text (replies use prompts/offline/*.yaml)
+VOCAB_ZH = {
+    "dry": "干皮",
+    "oily": "油皮",
+    "combination": "混合皮",
+    "normal": "中性皮",
+    "sensitive": "敏感肌",
+    "hydration": "补水保湿",
+    "oil-control": "控油",
+    "acne": "痘痘闭口",
+    "pores": "毛孔黑头",
+    "brightening": "美白提亮暗沉",
+    "spots": "色斑痘印",
+    "anti-aging": "抗老细纹",
+    "redness": "泛红",
+    "barrier-repair": "屏障修护",
+    "sun-protection": "防晒",
+    "dark-circles": "黑眼圈",
+    "pregnancy": "孕期慎用",
+    "fragrance": "含香精",
+    "alcohol": "含酒精",
+    "acids": "含酸",
+    "retinoid": "含视黄醇",
 }
 
 Language = Literal["zh", "en"]
@@ -84,10 +118,12 @@ class Slots(BaseModel):
     budget_max: float | None = Field(None, description="CNY, upper bound")
     constraints: list[str] = Field(default_factory=list, description=f"from {CONSTRAINTS}")
     allergies: list[str] = Field(default_factory=list)
-    constraints_checked: bool = Field(False, description="the customer has said whether pregnancy/allergies apply")
+    constraints_checked: bool = Field(
+        False, description="the customer has said whether pregnancy/allergies apply"
+    )
     age: int | None = None
     routine: str | None = None
-    expectations: Expectations = Field(default_factory=Expectations)
+    expectations: Expectations = Field(default_factory=lambda: Expectations())
     tier: str | None = Field(None, description="ordinary / junior / core")
     tags: list[str] = Field(default_factory=list)
     need_confirmed: bool = False

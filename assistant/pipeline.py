@@ -19,7 +19,7 @@ from assistant.embedding import build_embedder
 from assistant.errors import LLMError
 from assistant.fit import match_products
 from assistant.guard import Guard
-from assistant.knowledge.ingest import IngestReport, Ingestor
+from assistant.knowledge.ingest import Ingestor, IngestReport
 from assistant.llm import LLMClient
 from assistant.models import Analysis, Citation, Conversation, Draft, Finding, ProductPick, Severity, Stage
 from assistant.retrieval import Filters, Retriever
@@ -34,11 +34,15 @@ MAX_LLM_CALLS = 2
 class Assistant:
     def __init__(self, settings: Settings, store: KnowledgeStore | None = None, llm: LLMClient | None = None):
         self.settings = settings
-        self.store = store or KnowledgeStore(open_client(settings), build_embedder(settings), settings.collection)
+        self.store = store or KnowledgeStore(
+            open_client(settings), build_embedder(settings), settings.collection
+        )
         self.retriever = Retriever(self.store)
         self.rules = RuleAnalyzer(settings.usd_to_cny)
         self.offline = OfflineEngine(settings.prompts_dir)
-        self.llm = llm or (LLMClient(settings) if settings.use_llm_engine or settings.use_llm_analyzer else None)
+        self.llm = llm or (
+            LLMClient(settings) if settings.use_llm_engine or settings.use_llm_analyzer else None
+        )
 
     # -- knowledge --------------------------------------------------------------------
     def ensure_knowledge(self) -> IngestReport | None:
@@ -51,7 +55,9 @@ class Assistant:
         return Ingestor(self.store, self.settings.chunk_size, self.settings.chunk_overlap)
 
     # -- analysis ---------------------------------------------------------------------
-    def analyze(self, conversation: Conversation, profile: Profile | None = None, notices: list[str] | None = None) -> Analysis:
+    def analyze(
+        self, conversation: Conversation, profile: Profile | None = None, notices: list[str] | None = None
+    ) -> Analysis:
         analysis: Analysis | None = None
         if self.llm is not None and self.settings.use_llm_analyzer:
             try:
@@ -68,33 +74,55 @@ class Assistant:
         if overridden:
             reason = f"set by the operator (derived: {stage.value}, {reason})"
             stage = profile.stage  # type: ignore[assignment]
-        return analysis.model_copy(update={"slots": slots, "stage": stage, "reason": reason, "overridden": overridden})
+        return analysis.model_copy(
+            update={"slots": slots, "stage": stage, "reason": reason, "overridden": overridden}
+        )
 
     # -- drafting ---------------------------------------------------------------------
     def context(self, conversation: Conversation, analysis: Analysis) -> DraftContext:
         slots = analysis.slots
         products = self.retriever.products()
-        query = " ".join([conversation.last_customer_text, *slots.concern_words, *slots.concerns, *slots.skin_types])
-        hits = [] if analysis.stage is Stage.escalate else self.retriever.search(query, k=self.settings.top_k, filters=Filters(kind="article"))
+        query = " ".join(
+            [conversation.last_customer_text, *slots.concern_words, *slots.concerns, *slots.skin_types]
+        )
+        hits = (
+            []
+            if analysis.stage is Stage.escalate
+            else self.retriever.search(query, k=self.settings.top_k, filters=Filters(kind="article"))
+        )
         faq = []
         if analysis.intents.logistics:
-            faq = [h for h in self.retriever.search(conversation.last_customer_text, k=4, filters=Filters(kind="faq"))
-                   if (h.chunk.text.startswith("问") == (analysis.language == "zh"))][:1]
+            faq = [
+                h
+                for h in self.retriever.search(
+                    conversation.last_customer_text, k=4, filters=Filters(kind="faq")
+                )
+                if (h.chunk.text.startswith("问") == (analysis.language == "zh"))
+            ][:1]
         matches = match_products(products, slots) if analysis.stage is Stage.match_product else []
         product_chunks = {}
         if matches:
             product_chunks = self.retriever.product_chunk_ids([m.product.id for m in matches])
-        return DraftContext(conversation, analysis, hits, faq, matches, products, self.settings.variants, product_chunks)
+        return DraftContext(
+            conversation, analysis, hits, faq, matches, products, self.settings.variants, product_chunks
+        )
 
-    def draft(self, conversation: Conversation, profile: Profile | None = None, on_token: TokenCallback | None = None,
-              engine: str | None = None) -> Draft:
+    def draft(
+        self,
+        conversation: Conversation,
+        profile: Profile | None = None,
+        on_token: TokenCallback | None = None,
+        engine: str | None = None,
+    ) -> Draft:
         started = time.perf_counter()
         notices = list(conversation.notices)
         calls_before = self.llm.calls if self.llm else 0
         analysis = self.analyze(conversation, profile, notices)
         ctx = self.context(conversation, analysis)
         guard = Guard(ctx.products)
-        use_llm = (engine or ("llm" if self.settings.use_llm_engine else "offline")) == "llm" and self.llm is not None
+        use_llm = (
+            engine or ("llm" if self.settings.use_llm_engine else "offline")
+        ) == "llm" and self.llm is not None
         result: EngineResult | None = None
         findings: list[list[Finding]] = []
         if use_llm:
@@ -104,9 +132,13 @@ class Assistant:
             engine_name = "offline"
             result = self.offline.draft(ctx, on_token)
             findings = self._check(guard, ctx, result)
-        kept = [i for i, f in enumerate(findings) if not any(x.severity is Severity.hard for x in f)] or list(range(len(findings)))
+        kept = [i for i, f in enumerate(findings) if not any(x.severity is Severity.hard for x in f)] or list(
+            range(len(findings))
+        )
         variants = [result.variants[i] for i in kept]
-        final_findings = [f.model_copy(update={"variant": n}) for n, i in enumerate(kept) for f in findings[i]]
+        final_findings = [
+            f.model_copy(update={"variant": n}) for n, i in enumerate(kept) for f in findings[i]
+        ]
         return Draft(
             stage=analysis.stage,
             reply=variants[0] if variants else "",
@@ -122,8 +154,14 @@ class Assistant:
             llm_calls=(self.llm.calls - calls_before) if self.llm else 0,
         )
 
-    def _llm_draft(self, ctx: DraftContext, guard: Guard, on_token: TokenCallback | None, notices: list[str],
-                   calls_before: int) -> tuple[EngineResult | None, list[list[Finding]]]:
+    def _llm_draft(
+        self,
+        ctx: DraftContext,
+        guard: Guard,
+        on_token: TokenCallback | None,
+        notices: list[str],
+        calls_before: int,
+    ) -> tuple[EngineResult | None, list[list[Finding]]]:
         assert self.llm is not None
         engine = LLMEngine(self.llm)
         feedback: list[Finding] | None = None
@@ -142,15 +180,28 @@ class Assistant:
                     notices.append(f"{dropped} LLM variant(s) dropped for breaking: {', '.join(rules)}.")
                 return result, findings
             feedback = [x for f in findings for x in f if x.severity is Severity.hard]
-            notices.append("The LLM draft broke a rule (" + ", ".join(sorted({f.rule for f in feedback})) + "); regenerating.")
+            notices.append(
+                "The LLM draft broke a rule ("
+                + ", ".join(sorted({f.rule for f in feedback}))
+                + "); regenerating."
+            )
         notices.append("The LLM draft still broke the rules; showing the offline draft instead.")
         return None, []
 
     @staticmethod
     def _check(guard: Guard, ctx: DraftContext, result: EngineResult) -> list[list[Finding]]:
         a = ctx.analysis
-        return [guard.check(text, stage=a.stage, slots=a.slots, product_ids=result.product_ids, language=a.language, variant=i)
-                for i, text in enumerate(result.variants)]
+        return [
+            guard.check(
+                text,
+                stage=a.stage,
+                slots=a.slots,
+                product_ids=result.product_ids,
+                language=a.language,
+                variant=i,
+            )
+            for i, text in enumerate(result.variants)
+        ]
 
     def _picks(self, ctx: DraftContext, result: EngineResult, guard: Guard) -> list[ProductPick]:
         if ctx.analysis.stage is not Stage.match_product:
@@ -162,7 +213,11 @@ class Assistant:
             if product is None:
                 continue
             served = reasons.get(pid) or [c for c in ctx.analysis.slots.concerns if c in product.concerns]
-            picks.append(ProductPick(id=pid, name=product.name, price=product.price, why=", ".join(served), usage=product.usage))
+            picks.append(
+                ProductPick(
+                    id=pid, name=product.name, price=product.price, why=", ".join(served), usage=product.usage
+                )
+            )
         return picks
 
     def _citations(self, result: EngineResult) -> list[Citation]:
@@ -170,7 +225,14 @@ class Assistant:
         for cid in result.citation_ids:
             chunk = self.retriever.chunk(cid)
             if chunk is not None:
-                out.append(Citation(id=cid, source=chunk.source, title=chunk.heading or chunk.title, snippet=chunk.text[:160]))
+                out.append(
+                    Citation(
+                        id=cid,
+                        source=chunk.source,
+                        title=chunk.heading or chunk.title,
+                        snippet=chunk.text[:160],
+                    )
+                )
         return out
 
 

@@ -80,7 +80,11 @@ class OfflineTemplates(BaseModel):
         s = self.stages
         _check(s.ask, {"greeting", "questions"}, "stages.ask")
         _check(s.uncover_need, {"greeting", "skin", "concerns", "context"}, "stages.uncover_need")
-        _check(s.uncover_need_no_skin, {"greeting", "concerns", "context", "skin_question"}, "stages.uncover_need_no_skin")
+        _check(
+            s.uncover_need_no_skin,
+            {"greeting", "concerns", "context", "skin_question"},
+            "stages.uncover_need_no_skin",
+        )
         _check(s.propose, {"concerns", "skin", "approach"}, "stages.propose")
         _check(s.confirm_expectation, {"questions"}, "stages.confirm_expectation")
         _check(s.match_product, {"items", "concerns", "skin"}, "stages.match_product")
@@ -112,7 +116,20 @@ class DraftPrompt(BaseModel):
     @model_validator(mode="after")
     def _placeholders(self) -> DraftPrompt:
         _check(self.system, {"language", "variants"}, "system")
-        _check(self.user, {"stage", "stage_goal", "stage_instruction", "slots", "conversation", "context", "products", "notes"}, "user")
+        _check(
+            self.user,
+            {
+                "stage",
+                "stage_goal",
+                "stage_instruction",
+                "slots",
+                "conversation",
+                "context",
+                "products",
+                "notes",
+            },
+            "user",
+        )
         _check(self.feedback, {"findings"}, "feedback")
         missing = set(SCRIPT_STAGES) | {Stage.escalate}
         missing -= set(self.stage_instructions)

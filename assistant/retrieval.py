@@ -39,7 +39,9 @@ class Filters:
             return False
         if self.concern and meta.get("concerns") and self.concern not in meta["concerns"].split(";"):
             return False
-        return not (self.max_price is not None and meta.get("price") is not None and meta["price"] > self.max_price)
+        return not (
+            self.max_price is not None and meta.get("price") is not None and meta["price"] > self.max_price
+        )
 
 
 class Retriever:
@@ -88,7 +90,11 @@ class Retriever:
     def product_chunk_ids(self, product_ids: list[str]) -> dict[str, str]:
         self.refresh()
         wanted = set(product_ids)
-        return {m["product_id"]: cid for cid, m in zip(self._ids, self._metas, strict=True) if m.get("product_id") in wanted}
+        return {
+            m["product_id"]: cid
+            for cid, m in zip(self._ids, self._metas, strict=True)
+            if m.get("product_id") in wanted
+        }
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         self.refresh()
@@ -114,7 +120,9 @@ class Retriever:
         docs, scores = self._bm25.retrieve([tokens], k=k, show_progress=False, weight_mask=mask, n_threads=0)
         return [int(d) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
-    def search(self, query: str, k: int = 4, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+    def search(
+        self, query: str, k: int = 4, filters: Filters | None = None, mode: str = "hybrid"
+    ) -> list[Hit]:
         self.refresh()
         if not self._ids or not query.strip():
             return []

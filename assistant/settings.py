@@ -5,6 +5,7 @@ Nothing is read at import time; call `load_settings()` when the app or the CLI s
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 
@@ -45,8 +46,14 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    data_dir: Path = Field(Path("data"), alias="ASSISTANT_DATA_DIR", description="store, review log, caches, eval runs")
-    knowledge_dir: Path = Field(PROJECT_ROOT / "knowledge", alias="ASSISTANT_KNOWLEDGE_DIR", description="demo knowledge ingested on first use")
+    data_dir: Path = Field(
+        Path("data"), alias="ASSISTANT_DATA_DIR", description="store, review log, caches, eval runs"
+    )
+    knowledge_dir: Path = Field(
+        PROJECT_ROOT / "knowledge",
+        alias="ASSISTANT_KNOWLEDGE_DIR",
+        description="demo knowledge ingested on first use",
+    )
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts", alias="ASSISTANT_PROMPTS_DIR")
 
     openai_api_key: SecretStr | None = Field(None, alias="OPENAI_API_KEY")
@@ -54,22 +61,41 @@ class Settings(BaseSettings):
     model: str = Field("gpt-4o-mini", alias="ASSISTANT_MODEL")
     engine: EngineChoice = Field(EngineChoice.auto, alias="ASSISTANT_ENGINE")
     analyzer: AnalyzerChoice = Field(AnalyzerChoice.auto, alias="ASSISTANT_ANALYZER")
-    structured_method: StructuredMethod = Field(StructuredMethod.json_schema, alias="ASSISTANT_STRUCTURED_METHOD")
+    structured_method: StructuredMethod = Field(
+        StructuredMethod.json_schema, alias="ASSISTANT_STRUCTURED_METHOD"
+    )
     llm_timeout: float = Field(30.0, gt=0, alias="ASSISTANT_LLM_TIMEOUT", description="seconds per LLM call")
     llm_max_retries: int = Field(1, ge=0, le=5, alias="ASSISTANT_LLM_MAX_RETRIES")
     temperature: float = Field(0.7, ge=0, le=2, alias="ASSISTANT_TEMPERATURE")
     variants: int = Field(3, ge=1, le=3, alias="ASSISTANT_VARIANTS")
 
     embedder: EmbedderChoice = Field(EmbedderChoice.local, alias="ASSISTANT_EMBEDDER")
-    embedding_model: str = Field("text-embedding-3-small", alias="ASSISTANT_EMBEDDING_MODEL", description="model name, or a folder for sentence-transformers")
-    chroma_url: str | None = Field(None, alias="CHROMA_URL", description="http://host:port of a Chroma server; unset = embedded store in the data dir")
+    embedding_model: str = Field(
+        "text-embedding-3-small",
+        alias="ASSISTANT_EMBEDDING_MODEL",
+        description="model name, or a folder for sentence-transformers",
+    )
+    chroma_url: str | None = Field(
+        None,
+        alias="CHROMA_URL",
+        description="http://host:port of a Chroma server; unset = embedded store in the data dir",
+    )
     collection: str = Field("knowledge", alias="ASSISTANT_COLLECTION")
-    chunk_size: int = Field(400, ge=50, le=4000, alias="ASSISTANT_CHUNK_SIZE", description="characters per chunk")
+    chunk_size: int = Field(
+        400, ge=50, le=4000, alias="ASSISTANT_CHUNK_SIZE", description="characters per chunk"
+    )
     chunk_overlap: int = Field(60, ge=0, le=1000, alias="ASSISTANT_CHUNK_OVERLAP")
     top_k: int = Field(4, ge=1, le=20, alias="ASSISTANT_TOP_K")
 
-    max_input_chars: int = Field(6000, ge=200, alias="ASSISTANT_MAX_INPUT_CHARS", description="pasted chats are trimmed to their most recent turns within this size")
-    usd_to_cny: float = Field(7.2, gt=0, alias="ASSISTANT_USD_TO_CNY", description="converts budgets said in dollars")
+    max_input_chars: int = Field(
+        6000,
+        ge=200,
+        alias="ASSISTANT_MAX_INPUT_CHARS",
+        description="pasted chats are trimmed to their most recent turns within this size",
+    )
+    usd_to_cny: float = Field(
+        7.2, gt=0, alias="ASSISTANT_USD_TO_CNY", description="converts budgets said in dollars"
+    )
 
     operator: str | None = Field(None, alias="ASSISTANT_OPERATOR")
     password: SecretStr | None = Field(None, alias="ASSISTANT_PASSWORD")
@@ -115,8 +141,9 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     """Build the settings once at start; a wrong value becomes one actionable ConfigError."""
+    env_file = os.environ.get("ASSISTANT_ENV_FILE", ".env")
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(_env_file=env_file, **overrides)  # type: ignore[arg-type, call-arg]
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

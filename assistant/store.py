@@ -9,6 +9,7 @@ a manifest, so a crash at any point leaves the previous version visible and a re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -44,7 +45,12 @@ def open_client(settings: Settings) -> Any:
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
         try:
-            return chromadb.HttpClient(host=url.hostname or "localhost", port=url.port or 8000, ssl=url.scheme == "https", settings=chroma_settings)
+            return chromadb.HttpClient(
+                host=url.hostname or "localhost",
+                port=url.port or 8000,
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
         except Exception as exc:  # chromadb raises plain ValueError/ConnectError variants when unreachable
             raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
     path = Path(settings.data_dir) / "chroma"
@@ -52,7 +58,9 @@ def open_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
-def chunk_metadata(chunk: Chunk, tokens: list[str], chunk_hash: str, product: Product | None) -> dict[str, Any]:
+def chunk_metadata(
+    chunk: Chunk, tokens: list[str], chunk_hash: str, product: Product | None
+) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "source": chunk.source,
         "title": chunk.title,
@@ -115,7 +123,12 @@ class KnowledgeStore:
         return str(got["metadatas"][0].get("token")) if got["ids"] else ""
 
     def _bump_revision(self) -> None:
-        self.sources.upsert(ids=[_REVISION_ID], embeddings=[_PLACEHOLDER], documents=["[]"], metadatas=[{"token": uuid.uuid4().hex}])
+        self.sources.upsert(
+            ids=[_REVISION_ID],
+            embeddings=[_PLACEHOLDER],
+            documents=["[]"],
+            metadatas=[{"token": uuid.uuid4().hex}],
+        )
 
     def source_records(self) -> dict[str, SourceRecord]:
         got = self.sources.get(include=["metadatas", "documents"])
@@ -123,7 +136,14 @@ class KnowledgeStore:
         for sid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
             if sid == _REVISION_ID:
                 continue
-            records[sid] = SourceRecord(sid, meta["hash"], meta.get("kind", ""), meta.get("title", ""), json.loads(doc), meta.get("updated", 0.0))
+            records[sid] = SourceRecord(
+                sid,
+                meta["hash"],
+                meta.get("kind", ""),
+                meta.get("title", ""),
+                json.loads(doc),
+                meta.get("updated", 0.0),
+            )
         return records
 
     def existing_ids(self, ids: list[str]) -> set[str]:
@@ -133,23 +153,44 @@ class KnowledgeStore:
         return found
 
     # -- writes ---------------------------------------------------------------------
-    def add_chunks(self, ids: list[str], texts: list[str], metadatas: list[dict[str, Any]], embeddings: list[list[float]] | None = None) -> None:
+    def add_chunks(
+        self,
+        ids: list[str],
+        texts: list[str],
+        metadatas: list[dict[str, Any]],
+        embeddings: list[list[float]] | None = None,
+    ) -> None:
         if not ids:
             return
         vectors = embeddings if embeddings is not None else self.embedder.embed_documents(texts)
         for i in range(0, len(ids), self._batch):
             sl = slice(i, i + self._batch)
-            self.chunks.upsert(ids=ids[sl], embeddings=vectors[sl], documents=texts[sl], metadatas=metadatas[sl])
+            self.chunks.upsert(
+                ids=ids[sl], embeddings=vectors[sl], documents=texts[sl], metadatas=metadatas[sl]
+            )
 
     def activate(self, record: SourceRecord) -> None:
         """Switch a source to its new chunk list in one upsert; then drop what nobody lists."""
-        meta = {"hash": record.hash, "kind": record.kind, "title": record.title, "updated": record.updated or time.time(), "chunks": len(record.chunk_ids)}
-        self.sources.upsert(ids=[record.source], embeddings=[_PLACEHOLDER], documents=[json.dumps(record.chunk_ids)], metadatas=[meta])
+        meta = {
+            "hash": record.hash,
+            "kind": record.kind,
+            "title": record.title,
+            "updated": record.updated or time.time(),
+            "chunks": len(record.chunk_ids),
+        }
+        self.sources.upsert(
+            ids=[record.source],
+            embeddings=[_PLACEHOLDER],
+            documents=[json.dumps(record.chunk_ids)],
+            metadatas=[meta],
+        )
         self._bump_revision()
         self.collect_garbage(record.source, set(record.chunk_ids))
 
     def collect_garbage(self, source: str, keep: set[str]) -> int:
-        stale = [cid for cid in self.chunks.get(where={"source": source}, include=[])["ids"] if cid not in keep]
+        stale = [
+            cid for cid in self.chunks.get(where={"source": source}, include=[])["ids"] if cid not in keep
+        ]
         for i in range(0, len(stale), self._batch):
             self.chunks.delete(ids=stale[i : i + self._batch])
         return len(stale)
@@ -164,10 +205,8 @@ class KnowledgeStore:
 
     def reset(self) -> None:
         for name in (self.name, f"{self.name}-sources"):
-            try:
+            with contextlib.suppress(Exception):  # an absent collection is fine on reset
                 self.client.delete_collection(name)
-            except Exception:  # noqa: S110 - absent collection is fine on reset
-                pass
         self.__init__(self.client, self.embedder, self.name)  # type: ignore[misc]
 
     # -- reads ----------------------------------------------------------------------

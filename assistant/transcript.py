@@ -45,9 +45,13 @@ def check_text(text: str, source: str = "input") -> str:
     sample = text[:20000]
     if "\x00" in sample:
         raise InputError(f"{source}: this looks like binary data, not a chat; paste text")
-    bad = sum(1 for ch in sample if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t"))
+    bad = sum(
+        1 for ch in sample if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
+    )
     if bad > max(3, len(sample) // 50):
-        raise InputError(f"{source}: the text is garbled ({bad} unreadable characters); check its encoding (UTF-8 expected)")
+        raise InputError(
+            f"{source}: the text is garbled ({bad} unreadable characters); check its encoding (UTF-8 expected)"
+        )
     return text
 
 
@@ -95,7 +99,12 @@ def _parse_wechat(lines: list[str]) -> list[Turn] | None:
         customer = blocks[-1][0]  # the message to answer is the customer's
         operators = {n for n in names if n != customer}
     turns = [
-        Turn(role=Role.operator if name in operators else Role.customer, text="\n".join(body), speaker=name, time=time)
+        Turn(
+            role=Role.operator if name in operators else Role.customer,
+            text="\n".join(body),
+            speaker=name,
+            time=time,
+        )
         for name, time, body in blocks
     ]
     return turns if any(t.role is Role.customer for t in turns) else None
@@ -130,7 +139,9 @@ def parse_conversation(text: str, *, max_chars: int = 6000) -> Conversation:
     return Conversation(turns=turns, notices=notices)
 
 
-def conversation_from_turns(turns: list[dict[str, str]] | list[Turn], message: str | None = None) -> Conversation:
+def conversation_from_turns(
+    turns: list[dict[str, str]] | list[Turn], message: str | None = None
+) -> Conversation:
     """Build from structured turns ({customer: …} / {operator: …} or Turn), plus an optional new message."""
     parsed: list[Turn] = []
     for item in turns:

@@ -17,15 +17,99 @@ from pathlib import Path
 import yaml
 
 OWN = {
-    "medical": ["治愈", "根治", "消炎", "抗炎", "药妆", "医学级", "处方级", "痊愈", "包治", "疗效", "疗程", "杀菌", "消毒"],
-    "absolute": ["100%", "百分百", "最好", "最佳", "最有效", "最安全", "第一", "永久", "彻底", "无副作用", "零刺激", "零风险",
-                 "立竿见影", "一次见效", "保证有效", "绝对", "万能", "顶级", "无敌"],
-    "en": ["cure", "cures", "cured", "heal", "heals", "treats acne", "anti-inflammatory", "medical grade", "medical-grade",
-           "guaranteed", "guarantee", "100%", "permanent", "permanently", "the best", "number one", "no side effects", "miracle"],
+    "medical": [
+        "治愈",
+        "根治",
+        "消炎",
+        "抗炎",
+        "药妆",
+        "医学级",
+        "处方级",
+        "痊愈",
+        "包治",
+        "疗效",
+        "疗程",
+        "杀菌",
+        "消毒",
+    ],
+    "absolute": [
+        "100%",
+        "百分百",
+        "最好",
+        "最佳",
+        "最有效",
+        "最安全",
+        "第一",
+        "永久",
+        "彻底",
+        "无副作用",
+        "零刺激",
+        "零风险",
+        "立竿见影",
+        "一次见效",
+        "保证有效",
+        "绝对",
+        "万能",
+        "顶级",
+        "无敌",
+    ],
+    "en": [
+        "cure",
+        "cures",
+        "cured",
+        "heal",
+        "heals",
+        "treats acne",
+        "anti-inflammatory",
+        "medical grade",
+        "medical-grade",
+        "guaranteed",
+        "guarantee",
+        "100%",
+        "permanent",
+        "permanently",
+        "the best",
+        "number one",
+        "no side effects",
+        "miracle",
+    ],
 }
-KEEP_OUT = {"推荐", "选用", "指定", "排序", "评比", "安全", "试用", "提升", "全面", "专业(非专业线产品)", "医生", "黑眼圈",
-            "红血丝", "热销", "抢购", "获奖", "免费赠送", "最新", "首个", "因子", "再生", "新生", "感染", "医师", "大夫",
-            "护士", "专科", "免疫", "愈合", "伤", "纯天然(仅添加部分天然成分时)", "各类皮肤病名称", "各种疾病名称", "高效"}
+KEEP_OUT = {
+    "推荐",
+    "选用",
+    "指定",
+    "排序",
+    "评比",
+    "安全",
+    "试用",
+    "提升",
+    "全面",
+    "专业(非专业线产品)",
+    "医生",
+    "黑眼圈",
+    "红血丝",
+    "热销",
+    "抢购",
+    "获奖",
+    "免费赠送",
+    "最新",
+    "首个",
+    "因子",
+    "再生",
+    "新生",
+    "感染",
+    "医师",
+    "大夫",
+    "护士",
+    "专科",
+    "免疫",
+    "愈合",
+    "伤",
+    "纯天然(仅添加部分天然成分时)",
+    "各类皮肤病名称",
+    "各种疾病名称",
+    "高效",
+}
 TIME_BOUND = [
     r"[一二两三四五六七八九十\d]+\s*(?:天|日|周|星期|个月)(?:内|之内)?\s*(?:就|保证|一定|马上)?(?:能|可以|会)?\s*(?:美白|变白|白回来|见效|祛痘|去痘|淡斑|去斑|消失|去皱|年轻)",
     r"(?:保证|包|确保)(?:您|你)?(?:能|可以)?(?:美白|变白|见效|祛痘|淡斑|去皱|有效|不反弹)",
@@ -37,14 +121,34 @@ TIME_BOUND = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared")
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "assistant/lexicons/banned_claims.yaml")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / "assistant/lexicons/banned_claims.yaml",
+    )
     args = parser.parse_args()
     data = args.shared / "data"
-    nmpa = json.loads((data / "compliance/cosmetics_banned_terms_nmpa_derived.json").read_text(encoding="utf-8"))
+    nmpa = json.loads(
+        (data / "compliance/cosmetics_banned_terms_nmpa_derived.json").read_text(encoding="utf-8")
+    )
     efficacy = json.loads((data / "regulatory/efficacy_definitions.json").read_text(encoding="utf-8"))
     legal = {c["name"] for c in efficacy["categories"]}
-    legal_parts = {part for name in legal for part in re.split(r"[/、]", name)} | {"祛斑", "美白", "祛痘", "修护", "舒缓", "控油", "保湿", "抗皱", "紧致"}
-    terms: dict[str, set[str]] = {"medical": set(OWN["medical"]), "absolute": set(OWN["absolute"]), "ad_law": set()}
+    legal_parts = {part for name in legal for part in re.split(r"[/、]", name)} | {
+        "祛斑",
+        "美白",
+        "祛痘",
+        "修护",
+        "舒缓",
+        "控油",
+        "保湿",
+        "抗皱",
+        "紧致",
+    }
+    terms: dict[str, set[str]] = {
+        "medical": set(OWN["medical"]),
+        "absolute": set(OWN["absolute"]),
+        "ad_law": set(),
+    }
     for section in ("naming_guide_2010", "label_banned_terms_partial"):
         for group, words in nmpa[section].items():
             bucket = "absolute" if "绝对" in group or "虚假" in group or "夸大" in group else "medical"
@@ -57,7 +161,11 @@ def main() -> None:
         "legal_efficacy_categories": sorted(legal),
     }
     for bucket, words in terms.items():
-        kept = sorted(w for w in words if len(w) >= 2 and "*" not in w and "(" not in w and w not in KEEP_OUT and w not in legal_parts)
+        kept = sorted(
+            w
+            for w in words
+            if len(w) >= 2 and "*" not in w and "(" not in w and w not in KEEP_OUT and w not in legal_parts
+        )
         out[bucket] = kept
     out["en"] = OWN["en"]
     out["time_bound"] = TIME_BOUND

@@ -4,23 +4,50 @@ from __future__ import annotations
 
 import re
 
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 _NUM = r"(?:\d+(?:\.\d+)?\s*[kKwW千万]?|[零一二两三四五六七八九十百千万]+)"
 _AROUND = ("左右", "上下", "around", "about", "roughly", "~")
 _ZH_PATTERNS = [
     # 预算300-500 / 预算两百 / 价位在200左右
-    re.compile(rf"(?:预算|价位|价格|价钱)[^0-9零一二两三四五六七八九十百千万]{{0,5}}(?P<a>{_NUM})(?:\s*(?:-|~|到|至)\s*(?P<b>{_NUM}))?\s*(?P<unit>块钱|块|元|米|rmb)?\s*(?P<mod>以内|以下|之内|左右|上下|封顶)?", re.I),
+    re.compile(
+        rf"(?:预算|价位|价格|价钱)[^0-9零一二两三四五六七八九十百千万]{{0,5}}(?P<a>{_NUM})(?:\s*(?:-|~|到|至)\s*(?P<b>{_NUM}))?\s*(?P<unit>块钱|块|元|米|rmb)?\s*(?P<mod>以内|以下|之内|左右|上下|封顶)?",
+        re.I,
+    ),
     # 不超过150 / 最多两百 / 控制在300以内
-    re.compile(rf"(?:不超过|别超过|不要超过|最多|控制在|低于|不高于)\s*(?P<a>{_NUM})\s*(?P<unit>块钱|块|元|米|rmb)?\s*(?P<mod>以内|以下|之内|左右)?", re.I),
+    re.compile(
+        rf"(?:不超过|别超过|不要超过|最多|控制在|低于|不高于)\s*(?P<a>{_NUM})\s*(?P<unit>块钱|块|元|米|rmb)?\s*(?P<mod>以内|以下|之内|左右)?",
+        re.I,
+    ),
     # 100块左右 / 两百以内 / 200-300元
-    re.compile(rf"(?P<a>{_NUM})(?:\s*(?:-|~|到|至)\s*(?P<b>{_NUM}))?\s*(?P<unit>块钱|块|元|米|rmb)\s*(?P<mod>以内|以下|之内|左右|上下)?", re.I),
+    re.compile(
+        rf"(?P<a>{_NUM})(?:\s*(?:-|~|到|至)\s*(?P<b>{_NUM}))?\s*(?P<unit>块钱|块|元|米|rmb)\s*(?P<mod>以内|以下|之内|左右|上下)?",
+        re.I,
+    ),
     re.compile(rf"(?P<a>{_NUM})\s*(?P<mod>以内|以下|之内)(?!的?(?:岁|天|周|个月|ml|g|毫升|克))", re.I),
-    re.compile(rf"[¥￥]\s*(?P<a>\d+(?:\.\d+)?)"),
+    re.compile(r"[¥￥]\s*(?P<a>\d+(?:\.\d+)?)"),
 ]
 _EN_PATTERNS = [
-    re.compile(r"(?P<mod>under|below|less than|up to|max(?:imum)?|no more than|within|around|about|roughly)\s*(?P<cur>\$|usd\s*|rmb\s*|¥)?\s*(?P<a>\d+(?:\.\d+)?k?)\s*(?P<unit>dollars?|usd|bucks|rmb|yuan|cny)?", re.I),
-    re.compile(r"budget(?: is| of|:)?\s*(?:around|about|is)?\s*(?P<cur>\$|usd\s*|rmb\s*|¥)?\s*(?P<a>\d+(?:\.\d+)?k?)(?:\s*(?:-|to)\s*\$?(?P<b>\d+(?:\.\d+)?))?\s*(?P<unit>dollars?|usd|bucks|rmb|yuan|cny)?", re.I),
+    re.compile(
+        r"(?P<mod>under|below|less than|up to|max(?:imum)?|no more than|within|around|about|roughly)\s*(?P<cur>\$|usd\s*|rmb\s*|¥)?\s*(?P<a>\d+(?:\.\d+)?k?)\s*(?P<unit>dollars?|usd|bucks|rmb|yuan|cny)?",
+        re.I,
+    ),
+    re.compile(
+        r"budget(?: is| of|:)?\s*(?P<mod>around|about|roughly)?\s*(?P<cur>\$|usd\s*|rmb\s*|¥)?\s*(?P<a>\d+(?:\.\d+)?k?)(?:\s*(?:-|to)\s*\$?(?P<b>\d+(?:\.\d+)?))?\s*(?P<unit>dollars?|usd|bucks|rmb|yuan|cny)?",
+        re.I,
+    ),
     re.compile(r"(?P<cur>\$)\s*(?P<a>\d+(?:\.\d+)?)(?:\s*(?:-|to)\s*\$?(?P<b>\d+(?:\.\d+)?))?"),
 ]
 

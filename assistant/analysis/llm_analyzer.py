@@ -15,8 +15,19 @@ from assistant.prompts import analyze_prompt, render
 from assistant.stage import derive_stage
 
 SkinType = Literal["dry", "oily", "combination", "normal", "sensitive"]
-Concern = Literal["hydration", "oil-control", "acne", "pores", "brightening", "spots", "anti-aging", "redness",
-                  "barrier-repair", "sun-protection", "dark-circles"]
+Concern = Literal[
+    "hydration",
+    "oil-control",
+    "acne",
+    "pores",
+    "brightening",
+    "spots",
+    "anti-aging",
+    "redness",
+    "barrier-repair",
+    "sun-protection",
+    "dark-circles",
+]
 Constraint = Literal["pregnant", "breastfeeding", "fragrance_free", "alcohol_free", "acid_free"]
 
 
@@ -47,29 +58,48 @@ class LLMAnalyzer:
         """Raises LLMError when the call or the parse fails; the caller falls back to the rules."""
         by_rules = self.rules.analyze(conversation, base)
         prompt = analyze_prompt(self.client.settings.prompts_dir)
-        transcript = "\n".join(f"{'customer' if t.role is Role.customer else 'operator'}: {t.text}" for t in conversation.turns)
+        transcript = "\n".join(
+            f"{'customer' if t.role is Role.customer else 'operator'}: {t.text}" for t in conversation.turns
+        )
         messages = [
-            SystemMessage(content=render(prompt.system, skin_types=", ".join(SKIN_TYPES), concerns=", ".join(CONCERNS),
-                                         constraints=", ".join(CONSTRAINTS))),
+            SystemMessage(
+                content=render(
+                    prompt.system,
+                    skin_types=", ".join(SKIN_TYPES),
+                    concerns=", ".join(CONCERNS),
+                    constraints=", ".join(CONSTRAINTS),
+                )
+            ),
             HumanMessage(content=render(prompt.user, conversation=transcript)),
         ]
         found = self.client.structured(messages, ExtractedSlots, name="customer_slots")
-        slots = by_rules.slots.model_copy(update={
-            "skin_types": found.skin_types or by_rules.slots.skin_types,
-            "concerns": list(found.concerns) or by_rules.slots.concerns,
-            "budget_max": found.budget_max if found.budget_max is not None else by_rules.slots.budget_max,
-            "constraints": list(found.constraints),
-            "allergies": found.allergies or by_rules.slots.allergies,
-            "expectations": by_rules.slots.expectations.model_copy(update={"texture": found.texture or by_rules.slots.expectations.texture}),
-            "need_confirmed": found.need_confirmed,
-            "solution_proposed": found.solution_proposed or by_rules.slots.solution_proposed,
-            "solution_accepted": found.solution_accepted,
-            "expectations_confirmed": found.expectations_confirmed,
-            "escalation": by_rules.slots.escalation or found.escalation,
-        })
+        slots = by_rules.slots.model_copy(
+            update={
+                "skin_types": found.skin_types or by_rules.slots.skin_types,
+                "concerns": list(found.concerns) or by_rules.slots.concerns,
+                "budget_max": found.budget_max if found.budget_max is not None else by_rules.slots.budget_max,
+                "constraints": list(found.constraints),
+                "allergies": found.allergies or by_rules.slots.allergies,
+                "expectations": by_rules.slots.expectations.model_copy(
+                    update={"texture": found.texture or by_rules.slots.expectations.texture}
+                ),
+                "need_confirmed": found.need_confirmed,
+                "solution_proposed": found.solution_proposed or by_rules.slots.solution_proposed,
+                "solution_accepted": found.solution_accepted,
+                "expectations_confirmed": found.expectations_confirmed,
+                "escalation": by_rules.slots.escalation or found.escalation,
+            }
+        )
         if base is not None:  # what the operator set wins
-            for flag in ("need_confirmed", "solution_proposed", "solution_accepted", "expectations_confirmed"):
+            for flag in (
+                "need_confirmed",
+                "solution_proposed",
+                "solution_accepted",
+                "expectations_confirmed",
+            ):
                 if getattr(base, flag):
                     setattr(slots, flag, True)
         stage, reason = derive_stage(slots)
-        return by_rules.model_copy(update={"slots": slots, "stage": stage, "reason": reason, "analyzer": self.name})
+        return by_rules.model_copy(
+            update={"slots": slots, "stage": stage, "reason": reason, "analyzer": self.name}
+        )

@@ -19,7 +19,11 @@ _FALSE = {"0", "false", "no", "n", "否", "off", ""}
 def _split(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v).strip() for v in value if str(v).strip()]
-    return [p.strip() for p in str(value).replace("，", ",").replace("；", ";").replace(";", ",").split(",") if p.strip()]
+    return [
+        p.strip()
+        for p in str(value).replace("，", ",").replace("；", ";").replace(";", ",").split(",")
+        if p.strip()
+    ]
 
 
 def normalize_term(term: str, kind: str) -> str:
@@ -33,7 +37,9 @@ def normalize_term(term: str, kind: str) -> str:
         for ident, phrases in getattr(lex, kind).items():
             if any(term.strip().lower() == p.lower() for p in phrases):
                 return ident
-    raise ValueError(f"unknown {kind[:-1].replace('_', ' ')} {term!r}; use one of {', '.join(allowed)} (or a Chinese synonym)")
+    raise ValueError(
+        f"unknown {kind[:-1].replace('_', ' ')} {term!r}; use one of {', '.join(allowed)} (or a Chinese synonym)"
+    )
 
 
 class Profile(BaseModel):

@@ -133,7 +133,9 @@ class RuleAnalyzer:
             evidence.append(Evidence(slot="escalation", text=escalation, turn=index))
         return answered
 
-    def _apply_reply(self, text: str, acts: set[str], answered: bool, slots: Slots, evidence: list[Evidence], index: int) -> None:
+    def _apply_reply(
+        self, text: str, acts: set[str], answered: bool, slots: Slots, evidence: list[Evidence], index: int
+    ) -> None:
         """A customer's answer to the operator's previous act sets the script flags."""
         yes = any(starts_with_any(text, lex.affirm, lex) for lex in (self.zh, self.en))
         no = any(starts_with_any(text, lex.deny, lex) for lex in (self.zh, self.en))

@@ -39,38 +39,75 @@ class OfflineEngine:
         return EngineResult(variants=variants, product_ids=product_ids, citation_ids=citations)
 
     # -- pieces ----------------------------------------------------------------------
-    def _stage_reply(self, t: OfflineTemplates, ctx: DraftContext, stage: Stage, i: int, greet: bool) -> tuple[str, list[str], list[str]]:
+    def _stage_reply(
+        self, t: OfflineTemplates, ctx: DraftContext, stage: Stage, i: int, greet: bool
+    ) -> tuple[str, list[str], list[str]]:
         slots = ctx.analysis.slots
         greeting = t.greeting[i % len(t.greeting)] if greet and self._first_reply(ctx) else ""
         pick = lambda options: options[i % len(options)]  # noqa: E731
         if stage is Stage.escalate:
             return render(pick(t.stages.escalate), greeting=greeting), [], []
         if stage is Stage.ask:
-            questions = t.questions["concern"] if ctx.analysis.intents.logistics else self._ask_questions(t, slots, i)
+            questions = (
+                t.questions["concern"] if ctx.analysis.intents.logistics else self._ask_questions(t, slots, i)
+            )
             return render(pick(t.stages.ask), greeting=greeting, questions=questions), [], []
         concerns = self._concerns_text(t, slots)
         skin = self._skin_text(t, slots)
         if stage is Stage.uncover_need:
             context = self._context_text(t, slots)
             if not slots.skin_types:
-                return render(pick(t.stages.uncover_need_no_skin), greeting=greeting, concerns=concerns, context=context,
-                              skin_question=t.questions["skin_type"]), [], []
-            return render(pick(t.stages.uncover_need), greeting=greeting, skin=skin, concerns=concerns, context=context), [], []
+                return (
+                    render(
+                        pick(t.stages.uncover_need_no_skin),
+                        greeting=greeting,
+                        concerns=concerns,
+                        context=context,
+                        skin_question=t.questions["skin_type"],
+                    ),
+                    [],
+                    [],
+                )
+            return (
+                render(
+                    pick(t.stages.uncover_need),
+                    greeting=greeting,
+                    skin=skin,
+                    concerns=concerns,
+                    context=context,
+                ),
+                [],
+                [],
+            )
         approach = self._approach(t, slots)
         cited = self._article_citations(ctx.hits, slots)
         if stage is Stage.propose:
-            return render(pick(t.stages.propose), concerns=concerns, skin=skin or concerns, approach=approach), [], cited
+            return (
+                render(pick(t.stages.propose), concerns=concerns, skin=skin or concerns, approach=approach),
+                [],
+                cited,
+            )
         if stage is Stage.confirm_expectation:
-            return render(pick(t.stages.confirm_expectation), questions=self._expectation_questions(t, slots)), [], []
+            return (
+                render(pick(t.stages.confirm_expectation), questions=self._expectation_questions(t, slots)),
+                [],
+                [],
+            )
         if not ctx.matches:
             reason = self._no_match_reason(t, ctx, slots)
-            return render(pick(t.stages.no_match), reason=reason, concerns=concerns, approach=approach), [], cited
+            return (
+                render(pick(t.stages.no_match), reason=reason, concerns=concerns, approach=approach),
+                [],
+                cited,
+            )
         items = "\n".join(self._product_line(t, m, slots, n) for n, m in enumerate(ctx.matches, start=1))
         ids = [m.product.id for m in ctx.matches]
         chunks = [ctx.product_chunks[pid] for pid in ids if pid in ctx.product_chunks]
         return render(pick(t.stages.match_product), items=items, concerns=concerns, skin=skin), ids, chunks
 
-    def _intent_prefix(self, t: OfflineTemplates, ctx: DraftContext, stage: Stage, i: int, citations: list[str]) -> str:
+    def _intent_prefix(
+        self, t: OfflineTemplates, ctx: DraftContext, stage: Stage, i: int, citations: list[str]
+    ) -> str:
         """What the reply says before the script: a declined injection or discount, an FAQ answer, small talk."""
         intents = ctx.analysis.intents
         if stage is Stage.escalate:
@@ -82,7 +119,9 @@ class OfflineEngine:
             prefix += t.discount
         if intents.logistics and ctx.faq:
             hit = ctx.faq[0]
-            prefix += render(t.logistics, answer=self._faq_answer(hit.chunk.text, ctx.analysis.language)) + "\n"
+            prefix += (
+                render(t.logistics, answer=self._faq_answer(hit.chunk.text, ctx.analysis.language)) + "\n"
+            )
             if hit.chunk.id not in citations:
                 citations.append(hit.chunk.id)
         elif intents.wants_product and stage in (Stage.ask, Stage.uncover_need):
@@ -147,24 +186,45 @@ class OfflineEngine:
     def _product_line(self, t: OfflineTemplates, match: Match, slots: Slots, index: int) -> str:
         p = match.product
         skins = [s for s in slots.skin_types if s in p.skin_types] or p.skin_types[:2]
-        why = render(t.why, skin=self._join(t, [t.skin_labels[s] for s in skins]),
-                     concerns=self._join(t, [t.concern_labels[c] for c in match.concerns]))
+        why = render(
+            t.why,
+            skin=self._join(t, [t.skin_labels[s] for s in skins]),
+            concerns=self._join(t, [t.concern_labels[c] for c in match.concerns]),
+        )
         usage = p.usage if t.language == "zh" and p.usage else t.category_usage.get(p.category, "")
         clause = _FIRST_CLAUSE.match(usage)
         usage = (clause.group(0) if clause else usage)[:40].rstrip("，,")
         name = p.name_en if t.language == "en" and p.name_en else p.name
-        return render(t.product_line, index=index, name=name, price=f"{p.price:g}", size=p.size or "-", why=why, usage=usage)
+        return render(
+            t.product_line,
+            index=index,
+            name=name,
+            price=f"{p.price:g}",
+            size=p.size or "-",
+            why=why,
+            usage=usage,
+        )
 
     def _no_match_reason(self, t: OfflineTemplates, ctx: DraftContext, slots: Slots) -> str:
         zh = t.language == "zh"
         serving = [p for p in ctx.products if set(p.concerns) & set(slots.concerns)]
         if slots.budget_max is not None and serving and all(p.price > slots.budget_max for p in serving):
             return "对应的产品都超出了这个预算" if zh else "the products for this are all above that budget"
-        clashes = [c for c in slots.constraints if any(set(CONFLICTS.get(c, ())) & set(p.cautions) for p in serving)]
+        clashes = [
+            c for c in slots.constraints if any(set(CONFLICTS.get(c, ())) & set(p.cautions) for p in serving)
+        ]
         if clashes:
             labels = self._join(t, [t.constraint_labels[c] for c in clashes])
-            return f"适合的几款不满足{labels}的要求" if zh else f"the ones that would help don't meet the {labels} requirement"
-        return "肤质和需求的组合暂时没有对应的产品" if zh else "we have nothing for this combination of skin type and concerns yet"
+            return (
+                f"适合的几款不满足{labels}的要求"
+                if zh
+                else f"the ones that would help don't meet the {labels} requirement"
+            )
+        return (
+            "肤质和需求的组合暂时没有对应的产品"
+            if zh
+            else "we have nothing for this combination of skin type and concerns yet"
+        )
 
     @staticmethod
     def _faq_answer(text: str, language: str) -> str:

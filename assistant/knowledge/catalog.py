@@ -19,15 +19,42 @@ import yaml
 
 from assistant.analysis.profile import normalize_term
 from assistant.errors import IngestError
-from assistant.models import CAUTIONS, Product
+from assistant.models import CAUTIONS, VOCAB_ZH, Product
 
-FIELDS = ("id", "name", "name_en", "aliases", "category", "price", "size", "skin_types", "concerns",
-          "key_ingredients", "description", "usage", "cautions")
+FIELDS = (
+    "id",
+    "name",
+    "name_en",
+    "aliases",
+    "category",
+    "price",
+    "size",
+    "skin_types",
+    "concerns",
+    "key_ingredients",
+    "description",
+    "usage",
+    "cautions",
+)
 REQUIRED = ("id", "name", "price")
 LIST_FIELDS = ("aliases", "skin_types", "concerns", "key_ingredients", "cautions")
-_CAUTION_SYNONYMS = {"孕期慎用": "pregnancy", "孕妇慎用": "pregnancy", "孕期": "pregnancy", "含香精": "fragrance", "香精": "fragrance",
-                     "含酒精": "alcohol", "酒精": "alcohol", "含酸": "acids", "刷酸": "acids", "视黄醇": "retinoid", "a醇": "retinoid"}
-_SKIN_WORDS = {"all": ["dry", "oily", "combination", "normal", "sensitive"], "所有肤质": ["dry", "oily", "combination", "normal", "sensitive"]}
+_CAUTION_SYNONYMS = {
+    "孕期慎用": "pregnancy",
+    "孕妇慎用": "pregnancy",
+    "孕期": "pregnancy",
+    "含香精": "fragrance",
+    "香精": "fragrance",
+    "含酒精": "alcohol",
+    "酒精": "alcohol",
+    "含酸": "acids",
+    "刷酸": "acids",
+    "视黄醇": "retinoid",
+    "a醇": "retinoid",
+}
+_SKIN_WORDS = {
+    "all": ["dry", "oily", "combination", "normal", "sensitive"],
+    "所有肤质": ["dry", "oily", "combination", "normal", "sensitive"],
+}
 
 
 @dataclass
@@ -51,7 +78,15 @@ def split_list(value: Any) -> list[str]:
 
 
 def parse_price(value: Any) -> float:
-    text = str(value).replace(",", "").replace("¥", "").replace("￥", "").replace("$", "").replace("元", "").strip()
+    text = (
+        str(value)
+        .replace(",", "")
+        .replace("¥", "")
+        .replace("￥", "")
+        .replace("$", "")
+        .replace("元", "")
+        .strip()
+    )
     match = re.search(r"\d+(?:\.\d+)?", text)
     if not match:
         raise ValueError(f"not a price: {value!r}")
@@ -126,7 +161,10 @@ def iter_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             try:
                 for row in reader:
                     if None in row:  # more cells than headers
-                        yield reader.line_num, {"__error__": f"{len(row[None])} more cells than the header has"}
+                        yield (
+                            reader.line_num,
+                            {"__error__": f"{len(row[None])} more cells than the header has"},
+                        )
                         continue
                     yield reader.line_num, row
             except csv.Error as exc:
@@ -159,7 +197,9 @@ def iter_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise IngestError(f"unsupported catalog format {suffix!r}", source=path.name)
 
 
-def read_catalog(path: Path, source: str, mapping: dict[str, str] | None = None) -> Iterator[tuple[Product | None, list[RowIssue]]]:
+def read_catalog(
+    path: Path, source: str, mapping: dict[str, str] | None = None
+) -> Iterator[tuple[Product | None, list[RowIssue]]]:
     mapping = mapping or {}
     for line, raw in iter_rows(path):
         if "__error__" in raw:
@@ -173,14 +213,16 @@ def product_text(product: Product) -> str:
     parts = [product.name + (f"（{product.name_en}）" if product.name_en else "")]
     if product.aliases:
         parts.append("别名：" + "、".join(product.aliases))
-    parts.append(f"品类：{product.category}；价格：¥{product.price:g}" + (f"/{product.size}" if product.size else ""))
-    parts.append("适合肤质：" + "、".join(product.skin_types))
-    parts.append("针对：" + "、".join(product.concerns))
+    parts.append(
+        f"品类：{product.category}；价格：¥{product.price:g}" + (f"/{product.size}" if product.size else "")
+    )
+    parts.append("适合肤质：" + "、".join(f"{VOCAB_ZH.get(s, s)}({s})" for s in product.skin_types))
+    parts.append("针对：" + "、".join(f"{VOCAB_ZH.get(c, c)}({c})" for c in product.concerns))
     if product.key_ingredients:
         parts.append("核心成分：" + "、".join(product.key_ingredients))
     for label, value in (("介绍", product.description), ("用法", product.usage)):
         if value:
             parts.append(f"{label}：{value}")
     if product.cautions:
-        parts.append("注意：" + "、".join(product.cautions))
+        parts.append("注意：" + "、".join(VOCAB_ZH.get(c, c) for c in product.cautions))
     return "\n".join(parts)

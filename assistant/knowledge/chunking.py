@@ -43,7 +43,7 @@ def chunk_text(text: str, size: int = 400, overlap: int = 60) -> list[str]:
 
 def _join(sentences: list[str]) -> list[str]:
     """Chinese sentences join directly; Latin sentences get a space."""
-    out = []
+    out: list[str] = []
     for i, s in enumerate(sentences):
         if i and s[:1].isascii() and out[-1][-1:].isascii():
             out.append(" ")

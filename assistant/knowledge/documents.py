@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
@@ -24,7 +25,7 @@ class Section:
 @dataclass
 class Document:
     title: str
-    kind: str  # article | faq
+    kind: Literal["article", "faq"]
     sections: list[Section]
     skin_types: list[str] = field(default_factory=list)
     concerns: list[str] = field(default_factory=list)
@@ -140,7 +141,8 @@ def read_document(path: Path, kind: str | None = None) -> Document:
         elif suffix == ".txt":
             text = path.read_text(encoding="utf-8")
             first = text.strip().splitlines()[0] if text.strip() else default_title
-            title, lines = first[:60], text.splitlines()
+            title = first[:60]
+            lines = [*text.splitlines()]
         elif suffix in (".html", ".htm"):
             title, lines = _html(path)
             title = title or default_title
@@ -149,7 +151,9 @@ def read_document(path: Path, kind: str | None = None) -> Document:
         elif suffix == ".docx":
             title, lines = default_title, _docx(path)
         else:
-            raise IngestError(f"unsupported file type {suffix!r}; use {', '.join(DOCUMENT_SUFFIXES)} or a catalog")
+            raise IngestError(
+                f"unsupported file type {suffix!r}; use {', '.join(DOCUMENT_SUFFIXES)} or a catalog"
+            )
     except UnicodeDecodeError as exc:
         raise IngestError(f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
     doc_kind = kind or str(meta.get("kind") or ("faq" if "faq" in path.stem.lower() else "article"))
@@ -157,10 +161,14 @@ def read_document(path: Path, kind: str | None = None) -> Document:
         raise IngestError(f"kind must be article or faq, not {doc_kind!r}")
     sections = _sections_from_headings(lines, title)
     if doc_kind == "faq":  # every question heading with its answer is one section
-        sections = [Section(s.heading, _qa(s.heading.split(" > ")[-1], s.text)) for s in sections if " > " in s.heading]
+        sections = [
+            Section(s.heading, _qa(s.heading.split(" > ")[-1], s.text))
+            for s in sections
+            if " > " in s.heading
+        ]
     return Document(
         title=title,
-        kind=doc_kind,
+        kind="faq" if doc_kind == "faq" else "article",
         sections=sections,
         skin_types=list(meta.get("skin_types") or []),
         concerns=list(meta.get("concerns") or []),

@@ -44,8 +44,10 @@ class IngestReport:
     seconds: float = 0.0
 
     def summary(self) -> dict[str, int]:
-        return {name: len(getattr(self, name)) for name in ("added", "updated", "unchanged", "removed", "rejected", "skipped")} | {
-            "chunks_written": self.chunks_written, "row_issues": len(self.issues)}
+        return {
+            name: len(getattr(self, name))
+            for name in ("added", "updated", "unchanged", "removed", "rejected", "skipped")
+        } | {"chunks_written": self.chunks_written, "row_issues": len(self.issues)}
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "issues"}
@@ -73,7 +75,11 @@ def discover(paths: list[Path]) -> list[tuple[Path, str, str | None]]:
         prefix = root.resolve().name
         for path in sorted(root.rglob("*")):
             rel = path.relative_to(root)
-            if not path.is_file() or any(p.startswith(".") for p in rel.parts) or path.stem.upper() == "README":
+            if (
+                not path.is_file()
+                or any(p.startswith(".") for p in rel.parts)
+                or path.stem.upper() == "README"
+            ):
                 continue
             if path.suffix.lower() in SUPPORTED:
                 found.append((path, f"{prefix}/{rel.as_posix()}", prefix))
@@ -86,8 +92,15 @@ class Ingestor:
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
 
-    def ingest(self, paths: list[Path], *, kind: str | None = None, mapping: dict[str, str] | None = None,
-               progress: Progress | None = None, prune: bool = True) -> IngestReport:
+    def ingest(
+        self,
+        paths: list[Path],
+        *,
+        kind: str | None = None,
+        mapping: dict[str, str] | None = None,
+        progress: Progress | None = None,
+        prune: bool = True,
+    ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         files = discover(paths)
@@ -111,8 +124,15 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _ingest_file(self, path: Path, source: str, kind: str | None, mapping: dict[str, str],
-                     previous: SourceRecord | None, report: IngestReport) -> None:
+    def _ingest_file(
+        self,
+        path: Path,
+        source: str,
+        kind: str | None,
+        mapping: dict[str, str],
+        previous: SourceRecord | None,
+        report: IngestReport,
+    ) -> None:
         if path.stat().st_size == 0 or not path.read_bytes()[:4096].strip():
             report.skipped.append(source)
             report.errors.append(f"{source}: empty file, skipped")
@@ -139,14 +159,18 @@ class Ingestor:
         report.issues.extend(issues)
         if not ids:
             errors = [i for i in issues if i.severity == "error"]
-            raise IngestError(f"nothing to ingest ({len(errors)} rejected rows)" if errors else "no content found", source=source)
+            raise IngestError(
+                f"nothing to ingest ({len(errors)} rejected rows)" if errors else "no content found",
+                source=source,
+            )
         unique_ids = list(dict.fromkeys(ids))
         self.store.activate(SourceRecord(source, digest, doc_kind, title, unique_ids, time.time()))
         (report.updated if previous else report.added).append(source)
         report.chunks_total += len(unique_ids)
 
-    def _chunks(self, path: Path, source: str, kind: str | None, mapping: dict[str, str],
-                issues: list[RowIssue]) -> Iterator[tuple[str, str] | tuple[Chunk, Product | None]]:
+    def _chunks(
+        self, path: Path, source: str, kind: str | None, mapping: dict[str, str], issues: list[RowIssue]
+    ) -> Iterator[tuple[str, str] | tuple[Chunk, Product | None]]:
         suffix = path.suffix.lower()
         if suffix in CATALOG_SUFFIXES and kind in (None, "product"):
             yield path.stem, "product"
@@ -154,9 +178,18 @@ class Ingestor:
                 issues.extend(row_issues)
                 if product is None:
                     continue
-                chunk = Chunk(id="", text=product_text(product), source=source, title=product.name, heading=product.category,
-                              kind="product", product_id=product.id, skin_types=product.skin_types,
-                              concerns=product.concerns, price=product.price)
+                chunk = Chunk(
+                    id="",
+                    text=product_text(product),
+                    source=source,
+                    title=product.name,
+                    heading=product.category,
+                    kind="product",
+                    product_id=product.id,
+                    skin_types=product.skin_types,
+                    concerns=product.concerns,
+                    price=product.price,
+                )
                 yield chunk, product
             return
         if suffix not in DOCUMENT_SUFFIXES:
@@ -167,10 +200,25 @@ class Ingestor:
             raise IngestError(str(exc), source=source) from None
         yield document.title, document.kind
         for section in document.sections:
-            pieces = [section.text] if document.kind == "faq" else chunk_text(section.text, self.chunk_size, self.chunk_overlap)
+            pieces = (
+                [section.text]
+                if document.kind == "faq"
+                else chunk_text(section.text, self.chunk_size, self.chunk_overlap)
+            )
             for piece in pieces:
-                yield Chunk(id="", text=piece, source=source, title=document.title, heading=section.heading,
-                            kind=document.kind, skin_types=document.skin_types, concerns=document.concerns), None  # type: ignore[arg-type]
+                yield (
+                    Chunk(
+                        id="",
+                        text=piece,
+                        source=source,
+                        title=document.title,
+                        heading=section.heading,
+                        kind=document.kind,
+                        skin_types=document.skin_types,
+                        concerns=document.concerns,
+                    ),
+                    None,
+                )  # type: ignore[arg-type]
 
     def _write(self, batch: list[tuple[Chunk, Product | None]], report: IngestReport) -> list[str]:
         if not batch:
@@ -192,7 +240,10 @@ class Ingestor:
             self.store.add_chunks(
                 [i for i, _, _ in new],
                 [t for _, t, _ in new],
-                [chunk_metadata(m[0], tokenize(st), m[2], m[1]) for (_, _, m), st in zip(new, search_texts, strict=True)],
+                [
+                    chunk_metadata(m[0], tokenize(st), m[2], m[1])
+                    for (_, _, m), st in zip(new, search_texts, strict=True)
+                ],
                 self.store.embedder.embed_documents(search_texts),
             )
             report.chunks_written += len(new)
