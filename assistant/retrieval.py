@@ -57,6 +57,7 @@ class Retriever:
         self._position: dict[str, int] = {}
         self._bm25: bm25s.BM25 | None = None
         self._products: list[Product] = []
+        self._masks: dict[tuple[object, ...], np.ndarray] = {}
 
     def refresh(self, force: bool = False) -> None:
         revision = self.store.revision()
@@ -69,6 +70,7 @@ class Retriever:
         token_lists = [r[2].get("tokens", "").split() for r in rows]
         self._tokens = [set(t) for t in token_lists]
         self._position = {cid: i for i, cid in enumerate(self._ids)}
+        self._masks = {}
         self._bm25 = None
         if rows:
             self._bm25 = bm25s.BM25()
@@ -113,12 +115,16 @@ class Retriever:
     def _bm25_ranks(self, tokens: list[str], n: int, filters: Filters) -> list[int]:
         if self._bm25 is None or not tokens:
             return []
-        mask = None
-        if filters.active():
-            mask = np.array([filters.accepts(m) for m in self._metas], dtype=np.float32)
+        mask = self._mask(filters) if filters.active() else None
         k = min(n, len(self._ids))
         docs, scores = self._bm25.retrieve([tokens], k=k, show_progress=False, weight_mask=mask, n_threads=0)
         return [int(d) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    def _mask(self, filters: Filters) -> np.ndarray:
+        key = (filters.kind, filters.skin_type, filters.concern, filters.max_price)
+        if key not in self._masks:
+            self._masks[key] = np.array([filters.accepts(m) for m in self._metas], dtype=np.float32)
+        return self._masks[key]
 
     def search(
         self, query: str, k: int = 4, filters: Filters | None = None, mode: str = "hybrid"

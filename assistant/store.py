@@ -38,6 +38,7 @@ class SourceRecord:
     title: str
     chunk_ids: list[str]
     updated: float
+    clean: bool = True  # False between the switch and the removal of the previous chunks
 
 
 def open_client(settings: Settings) -> Any:
@@ -143,6 +144,7 @@ class KnowledgeStore:
                 meta.get("title", ""),
                 json.loads(doc),
                 meta.get("updated", 0.0),
+                bool(meta.get("clean", True)),
             )
         return records
 
@@ -171,12 +173,23 @@ class KnowledgeStore:
 
     def activate(self, record: SourceRecord) -> None:
         """Switch a source to its new chunk list in one upsert; then drop what nobody lists."""
+        self._write_record(record, clean=False)
+        self._bump_revision()
+        self.finish(record)
+
+    def finish(self, record: SourceRecord) -> None:
+        """Delete the chunks of earlier versions, then mark the source clean (rerun after a crash)."""
+        self.collect_garbage(record.source, set(record.chunk_ids))
+        self._write_record(record, clean=True)
+
+    def _write_record(self, record: SourceRecord, clean: bool) -> None:
         meta = {
             "hash": record.hash,
             "kind": record.kind,
             "title": record.title,
             "updated": record.updated or time.time(),
             "chunks": len(record.chunk_ids),
+            "clean": clean,
         }
         self.sources.upsert(
             ids=[record.source],
@@ -184,8 +197,6 @@ class KnowledgeStore:
             documents=[json.dumps(record.chunk_ids)],
             metadatas=[meta],
         )
-        self._bump_revision()
-        self.collect_garbage(record.source, set(record.chunk_ids))
 
     def collect_garbage(self, source: str, keep: set[str]) -> int:
         stale = [

@@ -27,11 +27,13 @@ import json
 import math
 import socket
 import struct
+import sys
 import threading
 import time
+import traceback
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -163,7 +165,7 @@ def _tool_function(body: dict[str, Any]) -> dict[str, Any] | None:
     return tools[0].get("function") or {}
 
 
-def _count_tokens(text: str) -> int:
+def count_tokens(text: str) -> int:
     return max(1, math.ceil(len(text) / 4)) if text else 0
 
 
@@ -188,6 +190,7 @@ class FakeOpenAI:
         self.model = model
         self.chunk_chars = chunk_chars
         self.requests: list[Recorded] = []
+        self.errors: list[str] = []  # tracebacks of the server's own failures (should stay empty)
         self._replies: deque[str | Error | Delay] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -197,8 +200,8 @@ class FakeOpenAI:
     # -- lifecycle ----------------------------------------------------------------
     def start(self) -> FakeOpenAI:
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), handler)
+        self._server.fake = self
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -259,6 +262,18 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeOpenAI
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):  # a client hung up (timeouts, closed keep-alive)
+            return
+        self.fake.errors.append(traceback.format_exc())  # a bug in the fake itself: tests can assert on it
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -377,7 +392,7 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 value = vector
             data.append({"object": "embedding", "index": i, "embedding": value})
-        tokens = sum(_count_tokens(t if isinstance(t, str) else "x") for t in texts)
+        tokens = sum(count_tokens(t if isinstance(t, str) else "x") for t in texts)
         self._send_json(
             200,
             {
@@ -399,11 +414,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(reply)
             return
         content = default_content(body) if reply is None else reply
-        prompt_tokens = sum(_count_tokens(str(m.get("content") or "")) for m in body.get("messages") or [])
+        prompt_tokens = sum(count_tokens(str(m.get("content") or "")) for m in body.get("messages") or [])
         usage = {
             "prompt_tokens": prompt_tokens,
-            "completion_tokens": _count_tokens(content),
-            "total_tokens": prompt_tokens + _count_tokens(content),
+            "completion_tokens": count_tokens(content),
+            "total_tokens": prompt_tokens + count_tokens(content),
         }
         tool = _tool_function(body)
         completion_id = f"chatcmpl-{uuid.uuid4().hex[:16]}"

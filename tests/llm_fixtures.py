@@ -1,6 +1,6 @@
-"""The `fake_llm` fixture: a running FakeOpenAI server for one test. Import it into a test module:
+"""The `fake_llm` fixture: a running FakeOpenAI server for one test.
 
-from tests.llm_fixtures import fake_llm  # noqa: F401
+A test module uses it by declaring `pytest_plugins = ["tests.llm_fixtures"]`.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from tests.fake_openai import FakeOpenAI
 
 
@@ -18,3 +19,4 @@ def fake_llm() -> Iterator[FakeOpenAI]:
         yield server
     finally:
         server.stop()
+    assert not server.errors, "the fake OpenAI server failed:\n" + "\n".join(server.errors)

@@ -11,9 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.fake_openai import Delay, Error, FakeOpenAI, free_port
 from langchain_core.messages import HumanMessage, SystemMessage
-from tests.llm_fixtures import fake_llm  # noqa: F401  (the fixture)
 
 from assistant.analysis.llm_analyzer import ExtractedSlots
 from assistant.drafting.llm_engine import DraftOutput
@@ -25,6 +23,9 @@ from assistant.retrieval import Retriever
 from assistant.settings import Settings, load_settings
 from assistant.store import KnowledgeStore
 from assistant.transcript import parse_conversation
+from tests.fake_openai import Delay, Error, FakeOpenAI, count_tokens, free_port
+
+pytest_plugins = ["tests.llm_fixtures"]  # the `fake_llm` fixture
 
 KEY = "sk-test-secret"
 PROJECT = Path(__file__).resolve().parent.parent
@@ -135,14 +136,16 @@ def test_structured_parses_each_method_and_sends_its_request_shape(
     fake_llm: FakeOpenAI, tmp_path: Path, method: str
 ) -> None:
     client = LLMClient(llm_settings(fake_llm.base_url, tmp_path, ASSISTANT_STRUCTURED_METHOD=method))
-    fake_llm.queue(json.dumps({"skin_types": ["oily"], "concerns": ["acne"], "need_confirmed": True}))
+    answer = json.dumps({"skin_types": ["oily"], "concerns": ["acne"], "need_confirmed": True})
+    fake_llm.queue(answer)
     partials: list[dict] = []
 
     slots = client.structured(MESSAGES, ExtractedSlots, name="customer_slots", on_partial=partials.append)
 
     assert slots == ExtractedSlots(skin_types=["oily"], concerns=["acne"], need_confirmed=True)
     assert client.calls == 1
-    assert client.usage["output_tokens"] > 0 and client.usage["input_tokens"] > 0
+    # the usage the server sent in its last chunk, counted once
+    assert client.usage["output_tokens"] == count_tokens(answer) and client.usage["input_tokens"] > 0
     assert len(partials) > 3 and partials[-1]["concerns"] == ["acne"]  # the answer arrived in pieces
 
     (request,) = fake_llm.chat_requests

@@ -8,6 +8,7 @@ reported with their row number and skipped; unknown vocabulary is reported and t
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from typing import Any
 import yaml
 
 from assistant.analysis.profile import normalize_term
+from assistant.lexicon import contains, lexicons
 from assistant.errors import IngestError
 from assistant.models import CAUTIONS, VOCAB_ZH, Product
 
@@ -51,6 +53,7 @@ _CAUTION_SYNONYMS = {
     "视黄醇": "retinoid",
     "a醇": "retinoid",
 }
+_PARTS = re.compile(r"\s+and\s+|/|&|\.\s*|\+", re.I)
 _SKIN_WORDS = {
     "all": ["dry", "oily", "combination", "normal", "sensitive"],
     "所有肤质": ["dry", "oily", "combination", "normal", "sensitive"],
@@ -107,16 +110,36 @@ def _vocab(values: list[str], kind: str, issues: list[str]) -> list[str]:
             else:
                 issues.append(f"unknown caution {value!r} (known: {', '.join(CAUTIONS)})")
             continue
-        try:
-            out.append(normalize_term(value, kind))
-        except ValueError as exc:
-            issues.append(str(exc))
+        found = _normalize_loosely(value, kind)
+        if found:
+            out.extend(found)
+        else:
+            issues.append(f"unknown {kind[:-1].replace('_', ' ')} {value!r}; kept the product without it")
     return list(dict.fromkeys(out))
+
+
+def _normalize_loosely(value: str, kind: str) -> list[str]:
+    """`Fine Lines and Wrinkles` → anti-aging, `Normal and Dry` → normal, dry, `大油皮` → oily."""
+    for candidate in ([value], [p for p in _PARTS.split(value) if p.strip()]):
+        try:
+            return [normalize_term(part, kind) for part in candidate]
+        except ValueError:
+            continue
+    found: list[str] = []
+    for lex in lexicons():
+        for ident, phrases in getattr(lex, kind).items():
+            if (
+                contains(value, phrases, lex) or re.search(rf"\b{re.escape(ident)}\b", value, re.I)
+            ) and ident not in found:
+                found.append(ident)
+    return found
 
 
 def product_from_row(row: dict[str, Any], source: str, line: int) -> tuple[Product | None, list[RowIssue]]:
     """A Product from one mapped row, or None with the reasons; warnings for unknown vocabulary."""
     issues: list[RowIssue] = []
+    if "id" not in row and str(row.get("name") or "").strip():  # a catalog without ids: derive stable ones
+        row = {**row, "id": "P-" + hashlib.sha1(str(row["name"]).strip().encode()).hexdigest()[:10]}
     missing = [f for f in REQUIRED if not str(row.get(f) or "").strip()]
     if missing:
         return None, [RowIssue(source, line, f, "required value is missing") for f in missing]

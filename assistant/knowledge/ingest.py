@@ -140,6 +140,8 @@ class Ingestor:
         salt = f"{kind}|{sorted(mapping.items())}|{self.chunk_size}|{self.chunk_overlap}|v1"
         digest = file_hash(path, salt)
         if previous is not None and previous.hash == digest:
+            if not previous.clean:  # an earlier run stopped between the switch and the clean-up
+                self.store.finish(previous)
             report.unchanged.append(source)
             report.chunks_total += len(previous.chunk_ids)
             return
