@@ -10,6 +10,7 @@ import numpy as np
 
 from assistant.errors import ConfigError, StoreError
 from assistant.settings import EmbedderChoice, Settings
+from assistant.tokenize import tokenize
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[a-z0-9]+")
@@ -24,14 +25,15 @@ class Embedder(Protocol):
 
 
 class HashingEmbedder:
-    """Feature hashing of CJK character uni/bigrams and Latin words/bigrams into a fixed-size vector.
+    """Feature hashing of CJK characters and character bigrams, jieba words and Latin words into a
+    fixed-size vector. No weights, no download, deterministic across processes (crc32).
 
-    No weights, no download, deterministic across processes (crc32), ~20k texts/s.
+    1024 dimensions: at 512, bucket collisions cost recall on bench/queries.yaml.
     """
 
-    def __init__(self, dim: int = 512):
+    def __init__(self, dim: int = 1024):
         self.dim = dim
-        self.name = f"hashing-v1-{dim}"
+        self.name = f"hashing-v2-{dim}"
 
     def _features(self, text: str) -> list[str]:
         text = text.lower()
@@ -39,9 +41,8 @@ class HashingEmbedder:
         for run in _CJK_RUN.findall(text):
             features.extend(run)
             features.extend(run[i : i + 2] for i in range(len(run) - 1))
-        words = _LATIN_WORD.findall(text)
-        features.extend(words)
-        features.extend(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+        features.extend(f"w:{token}" for token in tokenize(text) if not token.isascii())
+        features.extend(_LATIN_WORD.findall(text))
         return features
 
     def _vector(self, text: str) -> list[float]:

@@ -47,6 +47,12 @@ def banned_terms(path: Path = LEXICON_DIR / "banned_claims.yaml") -> BannedTerms
     return BannedTerms(zh, en, tuple(re.compile(p) for p in data["time_bound"]))
 
 
+def _is_policy_amount(text: str, match: re.Match[str]) -> bool:
+    """满99元包邮 / free shipping over ¥99 / 累计消费满500元: a store policy, not a product price."""
+    around = text[max(0, match.start() - 8) : match.end() + 8].lower()
+    return any(word in around for word in ("包邮", "满", "运费", "累计", "消费", "shipping", "over", "spend"))
+
+
 def text_length(text: str) -> int:
     """Characters as a reader sees them: each CJK character and each other character count once."""
     return len(text.strip())
@@ -88,7 +94,7 @@ class Guard:
             )
 
         named = self.mentioned(text)
-        prices = [m.group(0) for m in _PRICE.finditer(text)]
+        prices = [m.group(0) for m in _PRICE.finditer(text) if not _is_policy_amount(text, m)]
         if stage is not Stage.match_product:
             for pid in dict.fromkeys([*product_ids, *named]):
                 product = self.products.get(pid)

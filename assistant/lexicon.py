@@ -136,6 +136,8 @@ def is_negated(text: str, start: int, lex: Lexicon) -> bool:
         words = re.findall(r"[a-z']+", _clause_before(text.lower(), start, 40))[-3:]
         return any(w in lex.negations for w in words)
     before = _clause_before(text, start, 4)
+    for question in ("是不是", "是否", "会不会", "能不能", "可不可以", "有没有", "要不要"):
+        before = before.replace(question, "")
     if any(marker in before for marker in lex.desire_markers):
         return False
     return any(neg in before for neg in lex.negations)

@@ -21,6 +21,7 @@ from assistant.fit import match_products
 from assistant.guard import Guard
 from assistant.knowledge.ingest import Ingestor, IngestReport
 from assistant.llm import LLMClient
+from assistant.models import Slots
 from assistant.models import Analysis, Citation, Conversation, Draft, Finding, ProductPick, Severity, Stage
 from assistant.retrieval import Filters, Retriever
 from assistant.settings import Settings
@@ -59,6 +60,8 @@ class Assistant:
         self, conversation: Conversation, profile: Profile | None = None, notices: list[str] | None = None
     ) -> Analysis:
         analysis: Analysis | None = None
+        profile = profile or Profile()
+        known = profile.apply(Slots())  # what the operator knows shapes how the turns are read
         if self.llm is not None and self.settings.use_llm_analyzer:
             try:
                 analysis = LLMAnalyzer(self.llm, self.rules).analyze(conversation)
@@ -66,8 +69,7 @@ class Assistant:
                 if notices is not None:
                     notices.append(f"LLM analysis failed ({exc}); used the rule analyzer.")
         if analysis is None:
-            analysis = self.rules.analyze(conversation)
-        profile = profile or Profile()
+            analysis = self.rules.analyze(conversation, known)
         slots = profile.apply(analysis.slots)
         stage, reason = derive_stage(slots)
         overridden = profile.stage is not None and profile.stage is not stage

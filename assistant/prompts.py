@@ -49,6 +49,8 @@ class StageTemplates(BaseModel):
     match_product: list[str]
     no_match: list[str]
     escalate: list[str]
+    escalate_complaint: list[str]
+    escalate_medical: list[str]
 
 
 class OfflineTemplates(BaseModel):
@@ -89,7 +91,8 @@ class OfflineTemplates(BaseModel):
         _check(s.confirm_expectation, {"questions"}, "stages.confirm_expectation")
         _check(s.match_product, {"items", "concerns", "skin"}, "stages.match_product")
         _check(s.no_match, {"reason", "concerns", "approach"}, "stages.no_match")
-        _check(s.escalate, {"greeting"}, "stages.escalate")
+        for name in ("escalate", "escalate_complaint", "escalate_medical"):
+            _check(getattr(s, name), {"greeting"}, f"stages.{name}")
         _check(self.product_line, {"index", "name", "price", "size", "why", "usage"}, "product_line")
         _check(self.why, {"skin", "concerns"}, "why")
         _check(self.logistics, {"answer"}, "logistics")

@@ -14,11 +14,15 @@ from typing import Any
 import bm25s
 import numpy as np
 
-from assistant.models import Chunk, Hit, Product
+from assistant.lexicon import contains, lexicons
+from assistant.models import VOCAB_ZH, Chunk, Hit, Product
 from assistant.store import KnowledgeStore, chunk_from_record, products_from_chunks
 from assistant.tokenize import tokenize
 
-RRF_K = 60
+RRF_K = (
+    10  # a small k lets a clear first place in one ranking count (k=60 flattened it; see bench/retrieval.py)
+)
+VECTOR_WEIGHT = 0.5  # the weight-free embedder is the weaker signal; BM25 counts 1.0
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
@@ -42,6 +46,27 @@ class Filters:
         return not (
             self.max_price is not None and meta.get("price") is not None and meta["price"] > self.max_price
         )
+
+
+def expand_query(query: str) -> str:
+    """Add the vocabulary a query implies, in both languages, so `dark circles` also finds 黑眼圈
+    and 大油皮 also finds 控油: the lexicons double as a bilingual thesaurus."""
+    extra: list[str] = []
+    zh, en = lexicons()
+    for lex in (zh, en):
+        for group in ("skin_types", "concerns"):
+            for ident, phrases in getattr(lex, group).items():
+                if contains(query, phrases, lex):
+                    extra.extend(
+                        [
+                            ident,
+                            VOCAB_ZH.get(ident, ""),
+                            *getattr(zh, group)[ident][:3],
+                            *getattr(en, group)[ident][:2],
+                        ]
+                    )
+    extra = [e for e in dict.fromkeys(extra) if e and e not in query]
+    return f"{query} {' '.join(extra)}" if extra else query
 
 
 class Retriever:
@@ -133,14 +158,15 @@ class Retriever:
         if not self._ids or not query.strip():
             return []
         filters = filters or Filters()
-        tokens = tokenize(query)
+        expanded = expand_query(query)
+        tokens = tokenize(expanded)
         depth = max(k * 5, 20)
-        vector = self._vector_ranks(query, depth, filters) if mode in ("hybrid", "vector") else []
+        vector = self._vector_ranks(expanded, depth, filters) if mode in ("hybrid", "vector") else []
         keyword = self._bm25_ranks(tokens, depth, filters) if mode in ("hybrid", "bm25") else []
         scores: dict[int, float] = {}
-        for ranking in (vector, keyword):
+        for ranking, weight in ((vector, VECTOR_WEIGHT), (keyword, 1.0)):
             for rank, i in enumerate(ranking):
-                scores[i] = scores.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+                scores[i] = scores.get(i, 0.0) + weight / (RRF_K + rank + 1)
         vrank = {i: r + 1 for r, i in enumerate(vector)}
         brank = {i: r + 1 for r, i in enumerate(keyword)}
         best = sorted(scores, key=lambda i: (-scores[i], self._ids[i]))[:k]

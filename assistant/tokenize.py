@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*|[\u4e00-\u9fff]+", re.IGNORECASE)
 _STOP = frozenset(
@@ -116,10 +116,15 @@ def _jieba():  # type: ignore[no-untyped-def]
 
 def tokenize(text: str) -> list[str]:
     """Search tokens: jieba's segmentation of Chinese runs, words of Latin text; no stop words."""
+    return list(_tokenize(text))
+
+
+@lru_cache(maxsize=8192)  # ingest tokenizes each chunk for BM25 and again for the embedder
+def _tokenize(text: str) -> tuple[str, ...]:
     tokens: list[str] = []
     for run in _WORD.findall(text.lower()):
         if "\u4e00" <= run[0] <= "\u9fff":
             tokens.extend(w for w in _jieba().lcut_for_search(run) if w not in _STOP)
         elif run not in _STOP:
             tokens.append(run)
-    return tokens
+    return tuple(tokens)

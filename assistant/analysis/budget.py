@@ -48,6 +48,7 @@ _EN_PATTERNS = [
         r"budget(?: is| of|:)?\s*(?P<mod>around|about|roughly)?\s*(?P<cur>\$|usd\s*|rmb\s*|¥)?\s*(?P<a>\d+(?:\.\d+)?k?)(?:\s*(?:-|to)\s*\$?(?P<b>\d+(?:\.\d+)?))?\s*(?P<unit>dollars?|usd|bucks|rmb|yuan|cny)?",
         re.I,
     ),
+    re.compile(r"(?P<a>\d+(?:\.\d+)?)\s*(?P<unit>dollars?|usd|bucks|rmb|yuan|cny)\b", re.I),
     re.compile(r"(?P<cur>\$)\s*(?P<a>\d+(?:\.\d+)?)(?:\s*(?:-|to)\s*\$?(?P<b>\d+(?:\.\d+)?))?"),
 ]
 

@@ -13,6 +13,7 @@ from assistant.stage import derive_stage
 _AGE = re.compile(r"(?:我|今年)?\s*(\d{2})\s*岁|\bi(?:'m| am)\s+(\d{2})\b|(\d{2})\s*(?:years old|yo)\b", re.I)
 _TIMEFRAME = re.compile(r"([一二两三四五六七八九十\d]+)\s*(?:个)?\s*(?:周|星期|月|天|weeks?|months?|days?)")
 _SENTENCE = re.compile(r"[^。！？!?\n]+")
+_CLAUSE = re.compile(r"[，。！？,!?；;\n]")
 
 
 class RuleAnalyzer:
@@ -30,7 +31,7 @@ class RuleAnalyzer:
         acts: set[str] = set()
         for index, turn in enumerate(conversation.turns):
             if turn.role is Role.operator:
-                acts = self.operator_acts(turn.text)
+                acts = self.operator_acts(turn.text, slots)
                 if "propose" in acts:
                     slots.solution_proposed = True
                     evidence.append(Evidence(slot="solution_proposed", text=turn.text[:60], turn=index))
@@ -51,7 +52,15 @@ class RuleAnalyzer:
         )
 
     # -- operator turns -------------------------------------------------------------
-    def operator_acts(self, text: str) -> set[str]:
+    def _names_known(self, text: str, slots: Slots) -> bool:
+        """Whether an operator's question repeats at least two things we know (a restatement)."""
+        named = 0
+        for lex in (self.zh, self.en):
+            named += sum(1 for s in slots.skin_types if contains(text, lex.skin_types.get(s, []), lex))
+            named += sum(1 for c in slots.concerns if contains(text, lex.concerns.get(c, []), lex))
+        return named >= 2
+
+    def operator_acts(self, text: str, slots: Slots | None = None) -> set[str]:
         """What an operator's message did: restate (asks to confirm the need), propose, expect."""
         acts: set[str] = set()
         asks = "？" in text or "?" in text
@@ -63,6 +72,14 @@ class RuleAnalyzer:
                 acts.add("propose")
             if any(cue.lower() in text.lower() for cue in ops.restate):
                 acts.add("restate")
+        if (
+            not acts
+            and asks
+            and slots
+            and not re.search(r"还是|或者|\bor\b", text)
+            and self._names_known(text, slots)
+        ):
+            acts.add("restate")
         if "restate" in acts and "propose" in acts and "expect" not in acts:
             acts.discard("propose")  # "建议您…对吧？" restates a need more than it proposes
         return acts
@@ -138,7 +155,12 @@ class RuleAnalyzer:
     ) -> None:
         """A customer's answer to the operator's previous act sets the script flags."""
         yes = any(starts_with_any(text, lex.affirm, lex) for lex in (self.zh, self.en))
-        no = any(starts_with_any(text, lex.deny, lex) for lex in (self.zh, self.en))
+        opening = _CLAUSE.split(text.strip(), maxsplit=1)[0]
+        no = any(starts_with_any(text, lex.deny, lex) for lex in (self.zh, self.en)) or any(
+            phrase in opening for phrase in self.zh.deny if len(phrase) >= 2
+        )
+        if no and answered and not any(phrase in opening for phrase in self.zh.deny):
+            no = False  # "No more than $25" answers the budget question, it does not deny
         if no:
             yes = False
         if "restate" in acts and yes:
@@ -146,11 +168,12 @@ class RuleAnalyzer:
             evidence.append(Evidence(slot="need_confirmed", text=text[:40], turn=index))
         if "restate" in acts and no:
             slots.need_confirmed = False
+            self._correct(text, slots)
         if "propose" in acts and yes:
             slots.need_confirmed = True
             slots.solution_accepted = True
             evidence.append(Evidence(slot="solution_accepted", text=text[:40], turn=index))
-        if "expect" in acts and (yes or answered) and not no and slots.solution_proposed:
+        if "expect" in acts and (yes or answered) and slots.solution_proposed:
             slots.solution_accepted = True
             slots.need_confirmed = True
             slots.expectations_confirmed = True
@@ -158,6 +181,17 @@ class RuleAnalyzer:
         elif "propose" in acts and yes and answered:
             slots.expectations_confirmed = True
             evidence.append(Evidence(slot="expectations_confirmed", text=text[:40], turn=index))
+
+    def _correct(self, text: str, slots: Slots) -> None:
+        """The customer corrected the restatement: what this message says replaces what was assumed."""
+        skins, words = [], []
+        for lex in (self.zh, self.en):
+            skins += [s for s, phrases in lex.skin_types.items() if contains(text, phrases, lex)]
+            words += [hit for phrases in lex.concerns.values() for hit in contains(text, phrases, lex)[:1]]
+        if skins:
+            slots.skin_types = list(dict.fromkeys(skins))
+        if words:
+            slots.concern_words = list(dict.fromkeys(words))
 
     # -- signals --------------------------------------------------------------------
     def escalation(self, text: str) -> str | None:

@@ -46,7 +46,11 @@ class OfflineEngine:
         greeting = t.greeting[i % len(t.greeting)] if greet and self._first_reply(ctx) else ""
         pick = lambda options: options[i % len(options)]  # noqa: E731
         if stage is Stage.escalate:
-            return render(pick(t.stages.escalate), greeting=greeting), [], []
+            kind = (slots.escalation or "reaction").split(":", 1)[0]
+            options = {"complaint": t.stages.escalate_complaint, "medical": t.stages.escalate_medical}.get(
+                kind, t.stages.escalate
+            )
+            return render(pick(options), greeting=greeting), [], []
         if stage is Stage.ask:
             questions = (
                 t.questions["concern"] if ctx.analysis.intents.logistics else self._ask_questions(t, slots, i)
