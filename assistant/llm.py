@@ -4,8 +4,14 @@ every failure turned into an LLMError that says what happened (never the API key
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +28,64 @@ from assistant.errors import LLMError
 from assistant.settings import Settings, StructuredMethod
 
 T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass
+class CallScope:
+    """Counts the LLM calls and tokens of one unit of work (a draft, an eval case); scopes nest."""
+
+    repeat: int = 0
+    calls: int = 0
+    cache_hits: int = 0
+    usage: dict[str, int] = field(default_factory=lambda: {"input_tokens": 0, "output_tokens": 0})
+    parent: CallScope | None = None
+
+    def chain(self) -> Iterator[CallScope]:
+        scope: CallScope | None = self
+        while scope is not None:
+            yield scope
+            scope = scope.parent
+
+
+_scope: ContextVar[CallScope | None] = ContextVar("llm_call_scope", default=None)
+
+
+@contextmanager
+def call_scope(repeat: int | None = None) -> Iterator[CallScope]:
+    parent = _scope.get()
+    scope = CallScope(
+        repeat=repeat if repeat is not None else (parent.repeat if parent else 0), parent=parent
+    )
+    token = _scope.set(scope)
+    try:
+        yield scope
+    finally:
+        _scope.reset(token)
+
+
+class ResponseCache:
+    """LLM answers on disk, keyed by model, messages, schema, parameters and repeat index (evals)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def key(self, *parts: Any) -> str:
+        return hashlib.sha256(
+            json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()
+        ).hexdigest()
+
+    def get(self, key: str) -> str | None:
+        path = self.folder / key[:2] / f"{key}.json"
+        return json.loads(path.read_text(encoding="utf-8"))["raw"] if path.exists() else None
+
+    def put(self, key: str, raw: str) -> None:
+        path = self.folder / key[:2] / f"{key}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps({"raw": raw}, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+
+
 PartialCallback = Callable[[dict[str, Any]], None]
 
 
@@ -55,8 +119,11 @@ def describe_failure(exc: BaseException, base_url: str | None) -> LLMError:
 class LLMClient:
     """Wraps ChatOpenAI; counts calls so a draft can keep within its budget."""
 
-    def __init__(self, settings: Settings, chat: ChatOpenAI | None = None):
+    def __init__(
+        self, settings: Settings, chat: ChatOpenAI | None = None, cache: ResponseCache | None = None
+    ):
         settings.require_llm()
+        self.cache = cache
         self.settings = settings
         self.model = settings.model
         self.method = settings.structured_method
@@ -108,10 +175,42 @@ class LLMClient:
     ) -> T:
         """One call; the answer parsed into `schema`. Streams partial objects to `on_partial`."""
         self.calls += 1
-        runnable = self._bound(schema, name)
+        scopes = list(_scope.get().chain()) if _scope.get() else []
+        for scope in scopes:
+            scope.calls += 1
+        prepared = self._messages(messages, schema)
+        key = None
+        if self.cache is not None:
+            key = self.cache.key(
+                self.model,
+                self.method.value,
+                self.settings.temperature,
+                name,
+                schema.model_json_schema(),
+                [(m.type, m.content) for m in prepared],
+                scopes[0].repeat if scopes else 0,
+            )
+            cached = self.cache.get(key)
+            if cached is not None:
+                for scope in scopes:
+                    scope.cache_hits += 1
+                return self._parse(cached, schema)
+        raw = self._call(self._bound(schema, name), prepared, on_partial, scopes)
+        parsed = self._parse(raw, schema)
+        if self.cache is not None and key is not None:
+            self.cache.put(key, raw)
+        return parsed
+
+    def _call(
+        self,
+        runnable: Any,
+        messages: list[BaseMessage],
+        on_partial: PartialCallback | None,
+        scopes: list[CallScope],
+    ) -> str:
         message: AIMessageChunk | None = None
         try:
-            for chunk in runnable.stream(self._messages(messages, schema)):
+            for chunk in runnable.stream(messages):
                 message = chunk if message is None else message + chunk
                 if on_partial is not None:
                     try:  # not (yet) JSON, e.g. prose: the final parse below reports it
@@ -124,8 +223,11 @@ class LLMClient:
             raise describe_failure(exc, self.settings.openai_base_url) from None
         if message is None:
             raise LLMError("the LLM returned an empty answer", kind="parse")
-        self._count_usage(message)
-        raw = self._raw(message)
+        self._count_usage(message, scopes)
+        return self._raw(message)
+
+    @staticmethod
+    def _parse(raw: str, schema: type[T]) -> T:
         try:
             return schema.model_validate_json(raw)
         except ValidationError as exc:
@@ -150,10 +252,13 @@ class LLMClient:
             text = text.strip("`").removeprefix("json").strip()
         return text
 
-    def _count_usage(self, message: AIMessageChunk) -> None:
+    def _count_usage(self, message: AIMessageChunk, scopes: list[CallScope]) -> None:
         usage: dict[str, Any] = dict(message.usage_metadata or {})
         for key in ("input_tokens", "output_tokens"):
-            self.usage[key] += int(usage.get(key) or 0)
+            tokens = int(usage.get(key) or 0)
+            self.usage[key] += tokens
+            for scope in scopes:
+                scope.usage[key] += tokens
 
     def ping(self) -> str:
         """A tiny call for the Settings page's "test connection"."""

@@ -20,9 +20,18 @@ from assistant.errors import LLMError
 from assistant.fit import match_products
 from assistant.guard import Guard
 from assistant.knowledge.ingest import Ingestor, IngestReport
-from assistant.llm import LLMClient
-from assistant.models import Slots
-from assistant.models import Analysis, Citation, Conversation, Draft, Finding, ProductPick, Severity, Stage
+from assistant.llm import CallScope, LLMClient, call_scope
+from assistant.models import (
+    Analysis,
+    Citation,
+    Conversation,
+    Draft,
+    Finding,
+    ProductPick,
+    Severity,
+    Slots,
+    Stage,
+)
 from assistant.retrieval import Filters, Retriever
 from assistant.settings import Settings
 from assistant.stage import derive_stage
@@ -116,27 +125,34 @@ class Assistant:
         on_token: TokenCallback | None = None,
         engine: str | None = None,
     ) -> Draft:
+        with call_scope() as scope:  # counts this draft's LLM calls, whatever runs beside it
+            return self._draft(conversation, profile, on_token, engine, scope)
+
+    def _draft(
+        self,
+        conversation: Conversation,
+        profile: Profile | None,
+        on_token: TokenCallback | None,
+        engine: str | None,
+        scope: CallScope,
+    ) -> Draft:
         started = time.perf_counter()
         notices = list(conversation.notices)
-        calls_before = self.llm.calls if self.llm else 0
         analysis = self.analyze(conversation, profile, notices)
         ctx = self.context(conversation, analysis)
         guard = Guard(ctx.products)
-        use_llm = (
-            engine or ("llm" if self.settings.use_llm_engine else "offline")
-        ) == "llm" and self.llm is not None
+        wanted = engine or ("llm" if self.settings.use_llm_engine else "offline")
         result: EngineResult | None = None
         findings: list[list[Finding]] = []
-        if use_llm:
-            result, findings = self._llm_draft(ctx, guard, on_token, notices, calls_before)
+        if wanted == "llm" and self.llm is not None:
+            result, findings = self._llm_draft(ctx, guard, on_token, notices, scope)
         engine_name = "llm"
         if result is None:
             engine_name = "offline"
             result = self.offline.draft(ctx, on_token)
             findings = self._check(guard, ctx, result)
-        kept = [i for i, f in enumerate(findings) if not any(x.severity is Severity.hard for x in f)] or list(
-            range(len(findings))
-        )
+        hard = [any(x.severity is Severity.hard for x in f) for f in findings]
+        kept = [i for i, is_hard in enumerate(hard) if not is_hard] or list(range(len(findings)))
         variants = [result.variants[i] for i in kept]
         final_findings = [
             f.model_copy(update={"variant": n}) for n, i in enumerate(kept) for f in findings[i]
@@ -153,7 +169,7 @@ class Assistant:
             model=result.model,
             notices=notices,
             latency_ms=(time.perf_counter() - started) * 1000,
-            llm_calls=(self.llm.calls - calls_before) if self.llm else 0,
+            llm_calls=scope.calls,
         )
 
     def _llm_draft(
@@ -162,12 +178,12 @@ class Assistant:
         guard: Guard,
         on_token: TokenCallback | None,
         notices: list[str],
-        calls_before: int,
+        scope: CallScope,
     ) -> tuple[EngineResult | None, list[list[Finding]]]:
         assert self.llm is not None
         engine = LLMEngine(self.llm)
         feedback: list[Finding] | None = None
-        while self.llm.calls - calls_before < MAX_LLM_CALLS:
+        while scope.calls < MAX_LLM_CALLS:
             try:
                 result = engine.draft(ctx, on_token, feedback)
             except LLMError as exc:

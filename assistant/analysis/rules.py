@@ -53,12 +53,12 @@ class RuleAnalyzer:
 
     # -- operator turns -------------------------------------------------------------
     def _names_known(self, text: str, slots: Slots) -> bool:
-        """Whether an operator's question repeats at least two things we know (a restatement)."""
+        """Whether an operator's question repeats what we know (two things, or the one we know)."""
         named = 0
         for lex in (self.zh, self.en):
             named += sum(1 for s in slots.skin_types if contains(text, lex.skin_types.get(s, []), lex))
             named += sum(1 for c in slots.concerns if contains(text, lex.concerns.get(c, []), lex))
-        return named >= 2
+        return named >= min(2, len(slots.skin_types) + len(slots.concerns)) > 0
 
     def operator_acts(self, text: str, slots: Slots | None = None) -> set[str]:
         """What an operator's message did: restate (asks to confirm the need), propose, expect."""

@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 from assistant.analysis.profile import normalize_term
-from assistant.lexicon import contains, lexicons
 from assistant.errors import IngestError
+from assistant.lexicon import contains, lexicons
 from assistant.models import CAUTIONS, VOCAB_ZH, Product
 
 FIELDS = (

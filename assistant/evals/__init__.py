@@ -1,0 +1,1 @@
+"""Eval suites on script quality: suite files, deterministic checks, an optional LLM judge, a runner, reports."""
