@@ -175,7 +175,8 @@ class LLMClient:
     ) -> T:
         """One call; the answer parsed into `schema`. Streams partial objects to `on_partial`."""
         self.calls += 1
-        scopes = list(_scope.get().chain()) if _scope.get() else []
+        current = _scope.get()
+        scopes = list(current.chain()) if current else []
         for scope in scopes:
             scope.calls += 1
         prepared = self._messages(messages, schema)

@@ -8,7 +8,8 @@ store's revision changes, so several app instances sharing a Chroma server stay 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import bm25s
@@ -69,115 +70,131 @@ def expand_query(query: str) -> str:
     return f"{query} {' '.join(extra)}" if extra else query
 
 
+@dataclass
+class _Index:
+    """One consistent view of the active chunks; replaced whole when the store changes."""
+
+    revision: str | None = None
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    metas: list[dict[str, Any]] = field(default_factory=list)
+    tokens: list[set[str]] = field(default_factory=list)
+    position: dict[str, int] = field(default_factory=dict)
+    bm25: bm25s.BM25 | None = None
+    products: list[Product] = field(default_factory=list)
+    masks: dict[tuple[object, ...], np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, revision: str, rows: list[tuple[str, str, dict[str, Any]]]) -> _Index:
+        token_lists = [r[2].get("tokens", "").split() for r in rows]
+        bm25 = None
+        if rows:
+            bm25 = bm25s.BM25()
+            bm25.index([t or ["_"] for t in token_lists], show_progress=False)
+        return cls(
+            revision,
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [r[2] for r in rows],
+            [set(t) for t in token_lists],
+            {r[0]: i for i, r in enumerate(rows)},
+            bm25,
+            products_from_chunks(rows),
+        )
+
+    def mask(self, filters: Filters) -> np.ndarray:
+        key = (filters.kind, filters.skin_type, filters.concern, filters.max_price)
+        if key not in self.masks:
+            self.masks[key] = np.array([filters.accepts(m) for m in self.metas], dtype=np.float32)
+        return self.masks[key]
+
+    def hit(self, i: int, score: float, vrank: int | None, brank: int | None, terms: list[str]) -> Hit:
+        return Hit(
+            chunk=chunk_from_record(self.ids[i], self.texts[i], self.metas[i]),
+            score=round(score, 6),
+            vector_rank=vrank,
+            bm25_rank=brank,
+            matched_terms=[t for t in terms if t in self.tokens[i]],
+        )
+
+
 class Retriever:
-    """Search over the active chunks of one store; `mode` is hybrid, vector or bm25."""
+    """Search over the active chunks of one store; `mode` is hybrid, vector or bm25. Thread-safe."""
 
     def __init__(self, store: KnowledgeStore):
         self.store = store
-        self._revision: str | None = None
-        self._ids: list[str] = []
-        self._texts: list[str] = []
-        self._metas: list[dict[str, Any]] = []
-        self._tokens: list[set[str]] = []
-        self._position: dict[str, int] = {}
-        self._bm25: bm25s.BM25 | None = None
-        self._products: list[Product] = []
-        self._masks: dict[tuple[object, ...], np.ndarray] = {}
+        self._index = _Index()
+        self._lock = threading.Lock()
 
-    def refresh(self, force: bool = False) -> None:
+    def refresh(self, force: bool = False) -> _Index:
         revision = self.store.revision()
-        if not force and revision == self._revision:
-            return
-        rows = self.store.active_chunks()
-        self._ids = [r[0] for r in rows]
-        self._texts = [r[1] for r in rows]
-        self._metas = [r[2] for r in rows]
-        token_lists = [r[2].get("tokens", "").split() for r in rows]
-        self._tokens = [set(t) for t in token_lists]
-        self._position = {cid: i for i, cid in enumerate(self._ids)}
-        self._masks = {}
-        self._bm25 = None
-        if rows:
-            self._bm25 = bm25s.BM25()
-            self._bm25.index([t or ["_"] for t in token_lists], show_progress=False)
-        self._products = products_from_chunks(rows)
-        self._revision = revision
+        if force or revision != self._index.revision:
+            with self._lock:  # several sessions or eval workers may ask at once
+                if force or revision != self._index.revision:
+                    self._index = _Index.build(revision, self.store.active_chunks())
+        return self._index
 
     @property
     def size(self) -> int:
-        return len(self._ids)
+        return len(self._index.ids)
 
     def products(self) -> list[Product]:
-        self.refresh()
-        return list(self._products)
+        return list(self.refresh().products)
 
     def product(self, product_id: str) -> Product | None:
         return next((p for p in self.products() if p.id == product_id), None)
 
     def product_chunk_ids(self, product_ids: list[str]) -> dict[str, str]:
-        self.refresh()
+        index = self.refresh()
         wanted = set(product_ids)
         return {
             m["product_id"]: cid
-            for cid, m in zip(self._ids, self._metas, strict=True)
+            for cid, m in zip(index.ids, index.metas, strict=True)
             if m.get("product_id") in wanted
         }
 
     def chunk(self, chunk_id: str) -> Chunk | None:
-        self.refresh()
-        i = self._position.get(chunk_id)
-        return None if i is None else chunk_from_record(chunk_id, self._texts[i], self._metas[i])
+        index = self.refresh()
+        i = index.position.get(chunk_id)
+        return None if i is None else chunk_from_record(chunk_id, index.texts[i], index.metas[i])
 
-    def _vector_ranks(self, query: str, n: int, filters: Filters) -> list[int]:
+    def _vector_ranks(self, index: _Index, query: str, n: int, filters: Filters) -> list[int]:
         fetch = n * (8 if filters.active() else 2)
         ranked = []
         for cid, _ in self.store.vector_search(self.store.embedder.embed_query(query), fetch):
-            i = self._position.get(cid)
-            if i is not None and filters.accepts(self._metas[i]):
+            i = index.position.get(cid)
+            if i is not None and filters.accepts(index.metas[i]):
                 ranked.append(i)
         return ranked[:n]
 
-    def _bm25_ranks(self, tokens: list[str], n: int, filters: Filters) -> list[int]:
-        if self._bm25 is None or not tokens:
+    @staticmethod
+    def _bm25_ranks(index: _Index, tokens: list[str], n: int, filters: Filters) -> list[int]:
+        if index.bm25 is None or not tokens:
             return []
-        mask = self._mask(filters) if filters.active() else None
-        k = min(n, len(self._ids))
-        docs, scores = self._bm25.retrieve([tokens], k=k, show_progress=False, weight_mask=mask, n_threads=0)
+        mask = index.mask(filters) if filters.active() else None
+        docs, scores = index.bm25.retrieve(
+            [tokens], k=min(n, len(index.ids)), show_progress=False, weight_mask=mask, n_threads=0
+        )
         return [int(d) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
-
-    def _mask(self, filters: Filters) -> np.ndarray:
-        key = (filters.kind, filters.skin_type, filters.concern, filters.max_price)
-        if key not in self._masks:
-            self._masks[key] = np.array([filters.accepts(m) for m in self._metas], dtype=np.float32)
-        return self._masks[key]
 
     def search(
         self, query: str, k: int = 4, filters: Filters | None = None, mode: str = "hybrid"
     ) -> list[Hit]:
-        self.refresh()
-        if not self._ids or not query.strip():
+        index = self.refresh()
+        if not index.ids or not query.strip():
             return []
         filters = filters or Filters()
         expanded = expand_query(query)
         tokens = tokenize(expanded)
         depth = max(k * 5, 20)
-        vector = self._vector_ranks(expanded, depth, filters) if mode in ("hybrid", "vector") else []
-        keyword = self._bm25_ranks(tokens, depth, filters) if mode in ("hybrid", "bm25") else []
+        vector = self._vector_ranks(index, expanded, depth, filters) if mode in ("hybrid", "vector") else []
+        keyword = self._bm25_ranks(index, tokens, depth, filters) if mode in ("hybrid", "bm25") else []
         scores: dict[int, float] = {}
         for ranking, weight in ((vector, VECTOR_WEIGHT), (keyword, 1.0)):
             for rank, i in enumerate(ranking):
                 scores[i] = scores.get(i, 0.0) + weight / (RRF_K + rank + 1)
         vrank = {i: r + 1 for r, i in enumerate(vector)}
         brank = {i: r + 1 for r, i in enumerate(keyword)}
-        best = sorted(scores, key=lambda i: (-scores[i], self._ids[i]))[:k]
-        query_terms = list(dict.fromkeys(tokens))
-        return [
-            Hit(
-                chunk=chunk_from_record(self._ids[i], self._texts[i], self._metas[i]),
-                score=round(scores[i], 6),
-                vector_rank=vrank.get(i),
-                bm25_rank=brank.get(i),
-                matched_terms=[t for t in query_terms if t in self._tokens[i]],
-            )
-            for i in best
-        ]
+        best = sorted(scores, key=lambda i: (-scores[i], index.ids[i]))[:k]
+        terms = list(dict.fromkeys(tokens))
+        return [index.hit(i, scores[i], vrank.get(i), brank.get(i), terms) for i in best]

@@ -97,6 +97,14 @@ class Settings(BaseSettings):
         7.2, gt=0, alias="ASSISTANT_USD_TO_CNY", description="converts budgets said in dollars"
     )
 
+    price_input_per_m: float | None = Field(
+        None,
+        ge=0,
+        alias="ASSISTANT_PRICE_INPUT_PER_M",
+        description="cost of 1M input tokens, for eval reports",
+    )
+    price_output_per_m: float | None = Field(None, ge=0, alias="ASSISTANT_PRICE_OUTPUT_PER_M")
+
     operator: str | None = Field(None, alias="ASSISTANT_OPERATOR")
     password: SecretStr | None = Field(None, alias="ASSISTANT_PASSWORD")
 
