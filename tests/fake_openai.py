@@ -186,8 +186,16 @@ def embedding(text: str, dim: int = EMBEDDING_DIM) -> list[float]:
 class FakeOpenAI:
     """The server; use as a context manager or call start()/stop()."""
 
-    def __init__(self, model: str = "gpt-4o-mini", chunk_chars: int = CHUNK_CHARS):
+    def __init__(
+        self,
+        model: str = "gpt-4o-mini",
+        chunk_chars: int = CHUNK_CHARS,
+        latency: float = 0.0,
+        default_reply: str | None = None,
+    ):
         self.model = model
+        self.latency = latency  # seconds added to every chat answer (benchmarks)
+        self.default_reply = default_reply  # answer when the queue is empty, instead of a schema example
         self.chunk_chars = chunk_chars
         self.requests: list[Recorded] = []
         self.errors: list[str] = []  # tracebacks of the server's own failures (should stay empty)
@@ -404,6 +412,9 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _chat(self, body: dict[str, Any]) -> None:
+        if self.fake.latency and self.fake._stopping.wait(self.fake.latency):
+            self.close_connection = True
+            return
         reply = self.fake._next()
         while isinstance(reply, Delay):
             if self.fake._stopping.wait(reply.seconds):
@@ -413,6 +424,8 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(reply, Error):
             self._send_error(reply)
             return
+        if reply is None:
+            reply = self.fake.default_reply
         content = default_content(body) if reply is None else reply
         prompt_tokens = sum(count_tokens(str(m.get("content") or "")) for m in body.get("messages") or [])
         usage = {

@@ -1,7 +1,125 @@
-"""`assistant eval …`: run eval suites and compare runs."""
+"""`assistant eval …`: run eval suites, compare runs, export the schema."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
 
+from assistant.cli.app import friendly
+from assistant.evals.report import build_results, compare, history, load_run, save
+from assistant.evals.runner import RunOptions, run_suites
+from assistant.evals.suite import json_schema, load_suite, suite_paths
+from assistant.settings import load_settings
+
 app = typer.Typer(help="Run eval suites on script quality and compare runs.", no_args_is_help=True)
+
+
+@app.command("run")
+@friendly
+def run(
+    suites: list[Path] = typer.Argument(..., help="Suite files or folders of suites (evals/)."),
+    concurrency: int = typer.Option(4, "--concurrency", "-c", min=1, max=64),
+    repeat: int = typer.Option(
+        1, "--repeat", min=1, max=20, help="Run every case N times: pass^N and flaky cases."
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Also write results.json and summary.md here."),
+    judge: bool | None = typer.Option(
+        None, "--judge/--no-judge", help="LLM judge (default: when an LLM is configured)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the results object."),
+) -> None:
+    """Run suites; exit 0 when every threshold holds, 1 when one does not, 2 when a suite is invalid."""
+    settings = load_settings()
+    loaded = [
+        load_suite(path) for path in suite_paths(suites)
+    ]  # every file is validated before anything runs
+    with typer.progressbar(
+        length=sum(len(s.cases) for s in loaded) * repeat,
+        label="cases",
+        file=None if not as_json else open("/dev/null", "w"),
+    ) as bar:
+        run_id, runs, seconds = run_suites(
+            loaded, settings, RunOptions(concurrency, repeat, judge), lambda done, total, _: bar.update(1)
+        )
+    summary = {
+        "engine": "llm" if settings.use_llm_engine else "offline",
+        "model": settings.model if settings.has_llm else None,
+        "analyzer": "llm" if settings.use_llm_analyzer else "rules",
+        "embedder": settings.embedder.value,
+    }
+    results = build_results(run_id, loaded, runs, seconds, summary, repeat, concurrency)
+    folder = save(results, settings.data_dir, out)
+    if as_json:
+        typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
+    else:
+        for suite in results["suites"]:
+            status = "passed" if suite["passed"] else "FAILED"
+            typer.echo(
+                f"{suite['suite']}: {status} · "
+                + " · ".join(
+                    f"{t['metric']} {t['value']} ({'≥' if t.get('kind') == 'min' else '≤'}{t['threshold']}){'' if t['passed'] else ' ✗'}"
+                    for t in suite["thresholds"]
+                )
+            )
+        failing = [c for c in runs if not c.passed]
+        for case in failing[:30]:
+            reasons = (
+                "; ".join(f"{c['check']}: {c['detail']}" for c in case.failed_checks())
+                or case.error
+                or "judge"
+            )
+            typer.echo(f"  ✗ {case.suite}/{case.case_id}: {reasons}")
+        if len(failing) > 30:
+            typer.echo(f"  … {len(failing) - 30} more in {folder / 'summary.md'}")
+        typer.echo(f"{len(runs)} case runs in {seconds:.1f}s · results {folder}")
+    raise typer.Exit(0 if results["passed"] else 1)
+
+
+@app.command("compare")
+@friendly
+def compare_runs(
+    run_a: str = typer.Argument(..., help="run id, folder or results.json"),
+    run_b: str = typer.Argument(...),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Per-metric deltas from RUN_A to RUN_B and the cases that regressed or improved."""
+    settings = load_settings()
+    diff = compare(load_run(run_a, settings.data_dir), load_run(run_b, settings.data_dir))
+    if as_json:
+        typer.echo(json.dumps(diff, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{diff['a']} → {diff['b']}")
+    for name, d in diff["metrics"].items():
+        if d["delta"]:
+            typer.echo(f"  {name}: {d['a']} → {d['b']} ({d['delta']:+})")
+    for label in ("regressed", "improved"):
+        typer.echo(f"{label}: {len(diff[label])}")
+        for entry in diff[label]:
+            typer.echo(f"  {entry['case']} ({entry['stage']}) {', '.join(entry['failed_checks'])}")
+
+
+@app.command("history")
+@friendly
+def run_history(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Past runs in the data directory, newest first."""
+    rows = history(load_settings().data_dir)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['run_id']}  {row['created']}  {'passed' if row['passed'] else 'FAILED'}  cases {row['cases']}  "
+            f"pass {row['pass_rate']}  stage {row['stage_accuracy']}  {', '.join(row['suites'])}"
+        )
+
+
+@app.command("schema")
+def schema(out: Path | None = typer.Option(None, "--out", help="Write here instead of printing.")) -> None:
+    """The JSON schema of suite files, for editors (evals/suite.schema.json)."""
+    text = json.dumps(json_schema(), ensure_ascii=False, indent=2)
+    if out:
+        out.write_text(text + "\n", encoding="utf-8")
+    else:
+        typer.echo(text)

@@ -56,14 +56,6 @@ class Case(BaseModel):
         return turns
 
 
-class Thresholds(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    stage_accuracy: float | None = Field(None, ge=0, le=1)
-    early_pitch: int | None = Field(None, ge=0)
-    banned_claims: int | None = Field(None, ge=0)
-    product_fit: float | None = Field(None, ge=0, le=1)
-
-
 RATE_METRICS = {
     "stage_accuracy",
     "product_fit",
@@ -73,9 +65,28 @@ RATE_METRICS = {
     "length",
     "escalation_handled",
     "pass_rate",
-    "grounded_rate",
     "judge_pass_rate",
-}
+}  # minima
+COUNT_METRICS = {"early_pitch", "banned_claims", "ungrounded_facts", "errors"}  # maxima
+
+
+class Thresholds(BaseModel):
+    """Rates are minima (0–1), counts are maxima. Any metric of the results can have a threshold."""
+
+    model_config = ConfigDict(extra="allow")
+    stage_accuracy: float | None = Field(None, ge=0, le=1)
+    early_pitch: int | None = Field(None, ge=0)
+    banned_claims: int | None = Field(None, ge=0)
+    product_fit: float | None = Field(None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _known(self) -> Thresholds:
+        unknown = sorted(set(self.model_extra or {}) - RATE_METRICS - COUNT_METRICS)
+        if unknown:
+            raise ValueError(
+                f"unknown metric {unknown}; known: {', '.join(sorted(RATE_METRICS | COUNT_METRICS))}"
+            )
+        return self
 
 
 class Suite(BaseModel):
