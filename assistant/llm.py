@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import httpx
 import openai
 import yaml
-from langchain_core.messages import AIMessageChunk, BaseMessage, SystemMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, SystemMessage
 from langchain_core.utils.json import parse_partial_json
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, ValidationError
@@ -209,11 +209,14 @@ class LLMClient:
         on_partial: PartialCallback | None,
         scopes: list[CallScope],
     ) -> str:
-        message: AIMessageChunk | None = None
+        """Stream when someone watches the tokens; otherwise one plain request (much less CPU per call)."""
+        message: AIMessage | AIMessageChunk | None = None
         try:
-            for chunk in runnable.stream(messages):
-                message = chunk if message is None else message + chunk
-                if on_partial is not None:
+            if on_partial is None:
+                message = runnable.invoke(messages)
+            else:
+                for chunk in runnable.stream(messages):
+                    message = chunk if message is None else message + chunk
                     try:  # not (yet) JSON, e.g. prose: the final parse below reports it
                         partial = parse_partial_json(self._raw(message)) if self._raw(message) else None
                     except ValueError:
@@ -239,10 +242,13 @@ class LLMClient:
                 raw=raw[:500],
             ) from None
 
-    def _raw(self, message: AIMessageChunk) -> str:
+    def _raw(self, message: AIMessage | AIMessageChunk) -> str:
         if self.method is StructuredMethod.function_calling:
-            chunks = message.tool_call_chunks or []
-            return "".join(c.get("args") or "" for c in chunks)
+            if isinstance(message, AIMessageChunk):
+                return "".join(c.get("args") or "" for c in message.tool_call_chunks or [])
+            if message.tool_calls:
+                return json.dumps(message.tool_calls[0]["args"], ensure_ascii=False)
+            return "".join(str(c.get("args") or "") for c in message.invalid_tool_calls or [])
         content = message.content
         if isinstance(content, list):
             content = "".join(
@@ -253,7 +259,7 @@ class LLMClient:
             text = text.strip("`").removeprefix("json").strip()
         return text
 
-    def _count_usage(self, message: AIMessageChunk, scopes: list[CallScope]) -> None:
+    def _count_usage(self, message: AIMessage | AIMessageChunk, scopes: list[CallScope]) -> None:
         usage: dict[str, Any] = dict(message.usage_metadata or {})
         for key in ("input_tokens", "output_tokens"):
             tokens = int(usage.get(key) or 0)

@@ -285,6 +285,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True  # like real servers: no 40 ms delayed-ACK stalls on small writes
     fake: FakeOpenAI
     protocol_version = "HTTP/1.1"
 
@@ -538,3 +539,23 @@ class _Handler(BaseHTTPRequestHandler):
             )
         self._sse("[DONE]")
         self._sse_end()
+
+
+def main() -> None:
+    """Serve from a separate process (benchmarks): prints the base URL, then serves until killed."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A fake OpenAI-compatible server on 127.0.0.1.")
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--reply", default=None, help="answer to every chat request")
+    args = parser.parse_args()
+    fake = FakeOpenAI(latency=args.latency, default_reply=args.reply).start()
+    print(fake.base_url, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

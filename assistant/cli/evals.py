@@ -28,6 +28,7 @@ def run(
     judge: bool | None = typer.Option(
         None, "--judge/--no-judge", help="LLM judge (default: when an LLM is configured)."
     ),
+    cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse cached LLM answers of earlier runs."),
     as_json: bool = typer.Option(False, "--json", help="Print the results object."),
 ) -> None:
     """Run suites; exit 0 when every threshold holds, 1 when one does not, 2 when a suite is invalid."""
@@ -41,7 +42,10 @@ def run(
         file=None if not as_json else open("/dev/null", "w"),
     ) as bar:
         run_id, runs, seconds = run_suites(
-            loaded, settings, RunOptions(concurrency, repeat, judge), lambda done, total, _: bar.update(1)
+            loaded,
+            settings,
+            RunOptions(concurrency, repeat, judge, cache),
+            lambda done, total, _: bar.update(1),
         )
     summary = {
         "engine": "llm" if settings.use_llm_engine else "offline",

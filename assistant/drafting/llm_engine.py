@@ -129,7 +129,9 @@ class LLMEngine:
                 on_token(first[len(streamed["text"]) :])
                 streamed["text"] = first
 
-        output = self.client.structured(messages, DraftOutput, name="draft_reply", on_partial=on_partial)
+        output = self.client.structured(
+            messages, DraftOutput, name="draft_reply", on_partial=on_partial if on_token else None
+        )
         known_chunks = {h.chunk.id for h in ctx.hits + ctx.faq} | set(ctx.product_chunks.values())
         return EngineResult(
             variants=[v.strip() for v in output.variants if v.strip()][: ctx.variants],

@@ -63,6 +63,7 @@ class RunOptions:
     concurrency: int = 4
     repeat: int = 1
     judge: bool | None = None  # None: judge when an LLM is configured
+    cache: bool = True  # reuse LLM answers from earlier runs (same model, prompt, parameters, repeat)
 
 
 def _context_text(assistant: Assistant, draft: Any) -> str:
@@ -78,7 +79,7 @@ class SuiteRunner:
         self.progress = progress
         self._llm: LLMClient | None = None
         if settings.has_llm and (settings.use_llm_engine or settings.use_llm_analyzer or options.judge):
-            cache = ResponseCache(Path(settings.data_dir) / "evals" / "llm-cache")
+            cache = ResponseCache(Path(settings.data_dir) / "evals" / "llm-cache") if options.cache else None
             self._llm = LLMClient(settings, cache=cache)
         self._temp_dirs: list[tempfile.TemporaryDirectory[str]] = []
 
