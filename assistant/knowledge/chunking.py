@@ -33,6 +33,8 @@ def chunk_text(text: str, size: int = 400, overlap: int = 60) -> list[str]:
                     break
                 carry.insert(0, prev)
                 carried += len(prev)
+            while carry and carried + len(sentence) > size:  # the overlap never pushes a chunk over size
+                carried -= len(carry.pop(0))
             current, length = carry, carried
         current.append(sentence)
         length += len(sentence)

@@ -108,10 +108,11 @@ def _docx(path: Path) -> list[tuple[int, str] | str]:
     import zipfile
 
     import docx
+    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError) as exc:
         raise IngestError(f"cannot read the DOCX: {exc}") from exc
     lines: list[tuple[int, str] | str] = []
     for para in document.paragraphs:
