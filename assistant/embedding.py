@@ -36,20 +36,20 @@ class HashingEmbedder:
         self.name = f"hashing-v2-{dim}"
 
     def _features(self, text: str) -> list[str]:
+        words = tokenize(text)  # cached: ingest has just tokenized the same text for BM25
         text = text.lower()
         features: list[str] = []
         for run in _CJK_RUN.findall(text):
             features.extend(run)
             features.extend(run[i : i + 2] for i in range(len(run) - 1))
-        features.extend(f"w:{token}" for token in tokenize(text) if not token.isascii())
+        features.extend(f"w:{token}" for token in words if not token.isascii())
         features.extend(_LATIN_WORD.findall(text))
         return features
 
     def _vector(self, text: str) -> list[float]:
-        vec = np.zeros(self.dim, dtype=np.float32)
-        for feature in self._features(text):
-            h = zlib.crc32(feature.encode("utf-8"))
-            vec[h % self.dim] += 1.0 if (h >> 16) & 1 else -1.0
+        hashes = np.fromiter((zlib.crc32(f.encode("utf-8")) for f in self._features(text)), dtype=np.uint32)
+        signs = np.where((hashes >> 16) & 1, 1.0, -1.0)
+        vec = np.bincount(hashes % self.dim, weights=signs, minlength=self.dim).astype(np.float32)
         norm = float(np.linalg.norm(vec))
         if norm == 0.0:
             vec[0] = 1.0

@@ -1,6 +1,7 @@
 """The one place that talks to the vector store (chromadb, embedded or a server).
 
-Two collections: `<name>` holds the chunks (embedding, text, metadata incl. jieba tokens) and
+Two collections: `<name>` holds the chunks (embedding; text and jieba tokens in the metadata: chroma's
+full-text index on documents would halve the ingest rate, and search does not use it) and
 `<name>-sources` holds one manifest record per source: its content hash and the ids of its
 active chunks. A source is replaced by (1) adding its new chunks, (2) switching its manifest
 record in one upsert, (3) deleting chunks no manifest lists. Readers only see chunks listed by
@@ -168,7 +169,9 @@ class KnowledgeStore:
         for i in range(0, len(ids), self._batch):
             sl = slice(i, i + self._batch)
             self.chunks.upsert(
-                ids=ids[sl], embeddings=vectors[sl], documents=texts[sl], metadatas=metadatas[sl]
+                ids=ids[sl],
+                embeddings=vectors[sl],
+                metadatas=[{**m, "text": t} for m, t in zip(metadatas[sl], texts[sl], strict=True)],
             )
 
     def activate(self, record: SourceRecord) -> None:
@@ -227,8 +230,11 @@ class KnowledgeStore:
             ids = [cid for rec in self.source_records().values() for cid in rec.chunk_ids]
         out: list[tuple[str, str, dict[str, Any]]] = []
         for i in range(0, len(ids), self._batch):
-            got = self.chunks.get(ids=ids[i : i + self._batch], include=["documents", "metadatas"])
-            out.extend(zip(got["ids"], got["documents"], got["metadatas"], strict=True))
+            got = self.chunks.get(ids=ids[i : i + self._batch], include=["metadatas"])
+            out.extend(
+                (cid, meta.pop("text", ""), meta)
+                for cid, meta in zip(got["ids"], got["metadatas"], strict=True)
+            )
         return out
 
     def vector_search(self, embedding: list[float], n: int) -> list[tuple[str, float]]:

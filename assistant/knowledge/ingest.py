@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,17 @@ class Ingestor:
         progress: Progress | None = None,
         prune: bool = True,
     ) -> IngestReport:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer") as self._writer:
+            return self._ingest(paths, kind, mapping, progress, prune)
+
+    def _ingest(
+        self,
+        paths: list[Path],
+        kind: str | None,
+        mapping: dict[str, str] | None,
+        progress: Progress | None,
+        prune: bool,
+    ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         files = discover(paths)
@@ -133,7 +145,9 @@ class Ingestor:
         previous: SourceRecord | None,
         report: IngestReport,
     ) -> None:
-        if path.stat().st_size == 0 or not path.read_bytes()[:4096].strip():
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+        if not head.strip():
             report.skipped.append(source)
             report.errors.append(f"{source}: empty file, skipped")
             return
@@ -149,6 +163,7 @@ class Ingestor:
         ids: list[str] = []
         title, doc_kind = path.stem, kind or "article"
         batch: list[tuple[Chunk, Product | None]] = []
+        self._pending: list[Future[None]] = []
         for item in self._chunks(path, source, kind, mapping, issues):
             if isinstance(item, tuple) and isinstance(item[0], str):  # (title, kind) header
                 title, doc_kind = item  # type: ignore[misc]
@@ -158,6 +173,8 @@ class Ingestor:
                 ids.extend(self._write(batch, report))
                 batch = []
         ids.extend(self._write(batch, report))
+        for future in self._pending:  # every chunk is stored before the source switches to them
+            future.result()
         report.issues.extend(issues)
         if not ids:
             errors = [i for i in issues if i.severity == "error"]
@@ -239,14 +256,18 @@ class Ingestor:
         new = list({i: (i, t, m) for i, t, m in new}.values())
         if new:
             search_texts = [f"{m[0].title} {m[0].heading}\n{t}" for _, t, m in new]
-            self.store.add_chunks(
-                [i for i, _, _ in new],
-                [t for _, t, _ in new],
-                [
-                    chunk_metadata(m[0], tokenize(st), m[2], m[1])
-                    for (_, _, m), st in zip(new, search_texts, strict=True)
-                ],
-                self.store.embedder.embed_documents(search_texts),
+            metadatas = [
+                chunk_metadata(m[0], tokenize(st), m[2], m[1])
+                for (_, _, m), st in zip(new, search_texts, strict=True)
+            ]
+            vectors = self.store.embedder.embed_documents(search_texts)
+            while len(self._pending) >= 2:  # bounded: at most two batches wait for the store
+                self._pending.pop(0).result()
+            # the store writes this batch while the next one is tokenized and embedded
+            self._pending.append(
+                self._writer.submit(
+                    self.store.add_chunks, [i for i, _, _ in new], [t for _, t, _ in new], metadatas, vectors
+                )
             )
             report.chunks_written += len(new)
         return ids
