@@ -155,3 +155,14 @@ def conversation_from_turns(
     if not parsed or not any(t.role is Role.customer for t in parsed):
         raise InputError("the conversation has no customer message to answer")
     return Conversation(turns=parsed)
+
+
+def continue_thread(
+    thread: list[Turn], pasted: str, *, max_chars: int = 6000, replace: bool = False
+) -> tuple[Conversation, list[Turn]]:
+    """The customer's saved thread plus what was just pasted (or the paste alone when it is the
+    whole chat). Returns the conversation to draft from and the new turns."""
+    new = parse_conversation(pasted, max_chars=max_chars)
+    turns = new.turns if replace else [*thread, *new.turns]
+    turns, notices = _trim(turns, max_chars)
+    return Conversation(turns=turns, notices=[*new.notices, *notices]), new.turns

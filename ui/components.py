@@ -7,7 +7,7 @@ import json
 import streamlit as st
 import streamlit.components.v1 as components
 
-from assistant.models import SCRIPT_STAGES, Draft, Stage
+from assistant.models import SCRIPT_STAGES, Draft, Finding, Stage
 from assistant.stage import STAGE_GOALS_ZH
 
 STAGE_LABELS = {
@@ -21,34 +21,41 @@ STAGE_LABELS = {
 
 
 def stage_steps(draft: Draft) -> None:
-    """The five steps with the current one highlighted, and why."""
+    """The five steps with the current one highlighted, and the evidence for it."""
     columns = st.columns(len(SCRIPT_STAGES))
     for column, stage in zip(columns, SCRIPT_STAGES, strict=True):
-        current = stage is draft.stage
-        column.markdown(
-            f"**:{'red' if current else 'gray'}[{STAGE_LABELS[stage]}]**"
-            if current
-            else f":gray[{STAGE_LABELS[stage]}]"
-        )
-    if draft.stage is Stage.escalate:
-        st.error(f"{STAGE_LABELS[Stage.escalate]} — {STAGE_GOALS_ZH[Stage.escalate]}")
-    else:
-        st.info(f"当前阶段 Current step: **{STAGE_LABELS[draft.stage]}** — {STAGE_GOALS_ZH[draft.stage]}")
-    evidence = "; ".join(f"{e.slot}: {e.text}" for e in draft.analysis.evidence[-6:])
-    st.caption(f"Why: {draft.analysis.reason}" + (f" · evidence: {evidence}" if evidence else ""))
+        label = STAGE_LABELS[stage]
+        column.markdown(f"**:red[{label}]**" if stage is draft.stage else f":gray[{label}]")
+    goal = f"{STAGE_LABELS[draft.stage]} — {STAGE_GOALS_ZH[draft.stage]}"
+    (st.error if draft.stage is Stage.escalate else st.info)(f"当前阶段 Current step: **{goal}**")
+    why = f"Why: {draft.analysis.reason}"
+    evidence = "; ".join(f"{e.slot}: «{e.text}»" for e in draft.analysis.evidence[-6:])
+    st.caption(why + (f" · evidence: {evidence}" if evidence else ""))
 
 
-def copy_button(text: str, key: str, label: str = "📋 Copy 复制") -> None:
-    """A real clipboard button (the browser's clipboard API)."""
+def copy_to_clipboard(text: str, key: str, auto: bool = False, label: str = "📋 复制 Copy") -> None:
+    """The browser's clipboard API; `auto` copies as soon as it renders (after Approve)."""
     payload = json.dumps(text)
+    script = f"navigator.clipboard.writeText({payload}).then(()=>{{document.getElementById('b{key}').innerText='✅ 已复制 Copied'}})"
     components.html(
         f"""<button id="b{key}" style="padding:6px 14px;border-radius:6px;border:1px solid #ccc;background:#fff;cursor:pointer"
-        onclick='navigator.clipboard.writeText({payload}).then(()=>{{this.innerText="✅ Copied 已复制"}})'>{label}</button>""",
+        onclick="{script.replace('"', "&quot;")}">{label}</button>{f"<script>{script}</script>" if auto else ""}""",
         height=44,
     )
 
 
-def findings_list(draft: Draft, variant: int) -> None:
-    for finding in [f for f in draft.findings if f.variant == variant]:
-        box = st.error if finding.severity.value == "hard" else st.warning
-        box(f"**{finding.rule}** — {finding.message}: «{finding.text}»")
+def finding_box(finding: Finding) -> None:
+    box = st.error if finding.severity.value == "hard" else st.warning
+    box(f"**{finding.rule}** — {finding.message}" + (f": «{finding.text}»" if finding.text else ""))
+
+
+def highlight(text: str, findings: list[Finding]) -> str:
+    """The reply with each offending phrase marked, so a finding sits next to the words it concerns."""
+    marked = text
+    for finding in findings:
+        if finding.text and finding.text in marked and len(finding.text) < 40:
+            marked = marked.replace(
+                finding.text,
+                f":{'red' if finding.severity.value == 'hard' else 'orange'}-background[{finding.text}]",
+            )
+    return marked

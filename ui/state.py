@@ -1,19 +1,43 @@
-"""What the pages share: settings, the assistant (built once per process), the password gate."""
+"""What the pages share, built once per process (st.cache_resource): settings, the assistant, the
+review log; plus the password gate and the operator's name."""
 
 from __future__ import annotations
 
 import hmac
+import json
+from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant, build_assistant
+from assistant.reviewlog import ReviewLog
 from assistant.settings import Settings, load_settings
+
+OVERRIDABLE = (
+    "ASSISTANT_ENGINE",
+    "ASSISTANT_MODEL",
+    "OPENAI_BASE_URL",
+    "OPENAI_API_KEY",
+    "ASSISTANT_STRUCTURED_METHOD",
+)
+
+
+def override_file(settings: Settings) -> Path:
+    return Path(settings.data_dir) / "ui-settings.json"
 
 
 @st.cache_resource(show_spinner="Loading settings…")
 def _settings() -> Settings:
-    return load_settings()
+    base = load_settings()
+    path = override_file(base)
+    overrides: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return (
+        load_settings(**{k: v for k, v in overrides.items() if k in OVERRIDABLE and v not in (None, "")})
+        if overrides
+        else base
+    )
 
 
 def settings_or_stop() -> Settings:
@@ -25,7 +49,7 @@ def settings_or_stop() -> Settings:
         raise
 
 
-@st.cache_resource(show_spinner="Preparing the knowledge base (first start ingests the demo knowledge)…")
+@st.cache_resource(show_spinner="Preparing the knowledge base (the first start ingests the demo knowledge)…")
 def get_assistant() -> Assistant:
     return build_assistant(_settings())
 
@@ -39,6 +63,22 @@ def assistant_or_stop() -> Assistant:
         raise
 
 
+@st.cache_resource
+def get_reviewlog() -> ReviewLog:
+    return ReviewLog.in_data_dir(_settings().data_dir)
+
+
+def reset_caches() -> None:
+    """After a settings change: rebuild settings, assistant and log on the next run."""
+    _settings.clear()
+    get_assistant.clear()
+    get_reviewlog.clear()
+
+
+def operator() -> str | None:
+    return st.session_state.get("operator") or _settings().operator
+
+
 def check_password(settings: Settings) -> bool:
     """Shared deployments set ASSISTANT_PASSWORD; everyone then signs in once per session."""
     if settings.password is None or st.session_state.get("signed_in"):
@@ -46,11 +86,11 @@ def check_password(settings: Settings) -> bool:
     with st.form("sign_in"):
         st.subheader("私域转化助手 · Sign in")
         password = st.text_input("Password 密码", type="password")
-        operator = st.text_input("Your name 你的名字 (optional)")
+        name = st.text_input("Your name 你的名字 (optional)")
         if st.form_submit_button("Sign in 登录"):
             if hmac.compare_digest(password, settings.password.get_secret_value()):
                 st.session_state.signed_in = True
-                st.session_state.operator = operator.strip() or None
+                st.session_state.operator = name.strip() or None
                 st.rerun()
             st.error("Wrong password 密码错误")
     return False

@@ -1,4 +1,5 @@
-"""Draft page: paste a message or a chat, get script-following reply variants to review and edit."""
+"""Draft page: pick the customer, paste the message or chat, review the script-following variants,
+edit, then approve (copied and logged), regenerate, or reject with a reason."""
 
 from __future__ import annotations
 
@@ -7,48 +8,150 @@ import streamlit as st
 from assistant.analysis.profile import Profile
 from assistant.errors import AssistantError
 from assistant.models import CONCERNS, CONSTRAINTS, SCRIPT_STAGES, SKIN_TYPES, Stage
-from assistant.transcript import parse_conversation
-from ui.components import STAGE_LABELS, copy_button, findings_list, stage_steps
-from ui.state import assistant_or_stop
+from assistant.transcript import continue_thread
+from ui.components import STAGE_LABELS, copy_to_clipboard, finding_box, highlight, stage_steps
+from ui.state import assistant_or_stop, get_reviewlog, operator
 
 st.title("✍️ 草拟回复 Draft a reply")
 st.caption(
-    "粘贴客户消息或最近的聊天记录；助手只起草，发送由您决定。Paste the message or the recent chat — nothing is sent automatically."
+    "选择客户，粘贴客户消息或最近的聊天记录；助手只起草，发送由您决定。Nothing is ever sent automatically."
 )
 assistant = assistant_or_stop()
+log = get_reviewlog()
+STAGE_OPTIONS = ["(auto)", *[s.value for s in (*SCRIPT_STAGES, Stage.escalate)]]
 
+# -- the customer ---------------------------------------------------------------------------
+customers = log.customers()
+names = {c["id"]: f"{c['name']} · {c['turns']} turns" for c in customers}
 left, right = st.columns([2, 3], gap="large")
 with left:
+    pick, new = st.columns([3, 2])
+    customer_id = pick.selectbox(
+        "客户 Customer",
+        [None, *names],
+        format_func=lambda i: "(no customer: one-off draft)" if i is None else names[i],
+        key="customer_id",
+    )
+    with new.popover("➕ 新客户 New"):
+        new_name = st.text_input("昵称 Name", key="new_customer_name")
+        if st.button("创建 Create", key="create_customer"):
+            try:
+                st.session_state.pending_customer = log.create_customer(new_name)
+                st.rerun()
+            except AssistantError as exc:
+                st.error(str(exc))
+    if st.session_state.get("pending_customer"):  # select the customer just created
+        st.session_state.customer_id = st.session_state.pop("pending_customer")
+        st.rerun()
+    customer = log.customer(customer_id) if customer_id else None
+    thread = log.thread(customer_id) if customer_id else []
+    if thread:
+        with st.expander(f"聊天记录 Thread ({len(thread)} turns)"):
+            for turn in thread[-12:]:
+                st.markdown(f"**{'客户' if turn.role.value == 'customer' else '我'}:** {turn.text}")
+    if st.session_state.pop("clear_input", False):  # the last reply was approved: ready for the next message
+        st.session_state.draft_input = ""
     text = st.text_area(
         "客户消息 / 聊天记录 Customer message or chat",
-        height=220,
+        height=180,
         key="draft_input",
         placeholder="客户: 你好，我最近脸上老出油，还冒痘，有什么推荐吗？\n我: …",
     )
-    with st.expander("客户档案 Profile (optional)"):
-        skin = st.multiselect("肤质 Skin type", SKIN_TYPES, key="p_skin")
-        concerns = st.multiselect("困扰 Concerns", CONCERNS, key="p_concerns")
-        budget = st.number_input("预算上限 Budget (¥)", min_value=0, value=0, step=50, key="p_budget")
-        constraints = st.multiselect("限制 Constraints", CONSTRAINTS, key="p_constraints")
-        override = st.selectbox(
-            "阶段 Stage override",
-            ["(auto)", *[s.value for s in (*SCRIPT_STAGES, Stage.escalate)]],
-            key="p_stage",
+    replace = st.checkbox(
+        "这是完整聊天记录（替换已保存的记录） The paste is the whole chat",
+        key="replace_thread",
+        disabled=not thread,
+    )
+    saved = customer["profile"] if customer else {}
+    with st.expander("客户档案 Profile", expanded=bool(saved)):
+        skin = st.multiselect(
+            "肤质 Skin type", SKIN_TYPES, default=saved.get("skin_types") or [], key=f"p_skin_{customer_id}"
         )
+        concerns = st.multiselect(
+            "困扰 Concerns", CONCERNS, default=saved.get("concerns") or [], key=f"p_concerns_{customer_id}"
+        )
+        budget = st.number_input(
+            "预算上限 Budget (¥, 0 = unknown)",
+            min_value=0,
+            value=int(saved.get("budget") or 0),
+            step=50,
+            key=f"p_budget_{customer_id}",
+        )
+        constraints = st.multiselect(
+            "限制 Constraints",
+            CONSTRAINTS,
+            default=saved.get("constraints") or [],
+            key=f"p_constraints_{customer_id}",
+        )
+        tags = st.text_input(
+            "标签 Tags (comma-separated)",
+            value=", ".join(saved.get("tags") or []),
+            key=f"p_tags_{customer_id}",
+        )
+        tiers = ["", "ordinary", "junior", "core"]
+        tier = st.selectbox(
+            "会员等级 Member tier",
+            tiers,
+            index=tiers.index(saved.get("tier") or ""),
+            key=f"p_tier_{customer_id}",
+        )
+    override = st.selectbox(
+        "阶段 Stage override",
+        STAGE_OPTIONS,
+        key="p_stage",
+        help="Leave on auto: the stage is derived from what is known.",
+    )
     go = st.button("生成草稿 Draft", type="primary", use_container_width=True)
+
+
+def profile_fields() -> dict:
+    return {
+        "skin_types": skin,
+        "concerns": concerns,
+        "budget": budget or None,
+        "constraints": constraints,
+        "tags": [t.strip() for t in tags.split(",") if t.strip()],
+        "tier": tier or None,
+    }
+
+
+def make_draft() -> None:
+    fields = profile_fields()
+    conversation, new_turns = continue_thread(
+        thread, text, max_chars=assistant.settings.max_input_chars, replace=replace
+    )
+    profile = Profile(
+        **{k: v or None for k, v in fields.items()}, stage=None if override == "(auto)" else Stage(override)
+    )
+    if customer_id:
+        log.save_profile(customer_id, {k: v for k, v in fields.items() if v})
+    with right:
+        stream_box = st.empty()
+        streamed: list[str] = []
+
+        def on_token(piece: str) -> None:
+            streamed.append(piece)
+            stream_box.info("".join(streamed) + " ▌")
+
+        draft = assistant.draft(
+            conversation, profile, on_token=on_token if assistant.settings.use_llm_engine else None
+        )
+        stream_box.empty()
+    draft_id = log.log_draft(
+        draft,
+        conversation=conversation,
+        new_turns=new_turns,
+        input_text=text,
+        customer_id=customer_id,
+        operator=operator(),
+        profile={k: v for k, v in fields.items() if v},
+    )
+    st.session_state.draft, st.session_state.draft_id, st.session_state.decided = draft, draft_id, None
+
 
 if go:
     try:
-        conversation = parse_conversation(text, max_chars=assistant.settings.max_input_chars)
-        profile = Profile(
-            skin_types=skin or None,
-            concerns=concerns or None,
-            budget=budget or None,
-            constraints=constraints or None,
-            stage=None if override == "(auto)" else Stage(override),
-        )
-        with right, st.spinner("Drafting…"):
-            st.session_state.draft = assistant.draft(conversation, profile)
+        make_draft()
     except AssistantError as exc:
         st.session_state.pop("draft", None)
         left.error(str(exc))
@@ -57,32 +160,92 @@ draft = st.session_state.get("draft")
 with right:
     if draft is None:
         st.info("草稿会显示在这里 The draft appears here.")
-    else:
-        stage_steps(draft)
-        for notice in draft.notices:
-            st.warning(notice)
-        tabs = st.tabs([f"方案 {i + 1}" for i in range(len(draft.variants))])
-        for i, (tab, variant) in enumerate(zip(tabs, draft.variants, strict=True)):
-            with tab:
+        st.stop()
+    stage_steps(draft)
+    for notice in draft.notices:
+        st.warning(notice)
+    decided = st.session_state.get("decided")
+    if decided:
+        done = decided["decision"]
+        st.success(
+            f"已记录 Logged: **{done}** (draft #{decided['id']})"
+            + (f" · edit ratio {decided['edit_ratio']:.0%}" if decided.get("edit_ratio") else "")
+        )
+        if done in ("approved", "edited"):
+            copy_to_clipboard(decided["final_text"], key="approved", auto=True)
+            st.code(decided["final_text"], language=None)
+    tabs = st.tabs([f"方案 {i + 1}" for i in range(len(draft.variants))])
+    for i, (tab, variant) in enumerate(zip(tabs, draft.variants, strict=True)):
+        with tab:
+            findings = [f for f in draft.findings if f.variant == i]
+            text_col, finding_col = st.columns([3, 2])
+            with text_col:
+                st.markdown(highlight(variant, findings))
                 edited = st.text_area(
                     "编辑后发送 Edit before sending",
                     value=variant,
-                    height=160,
-                    key=f"edit_{i}_{hash(variant)}",
+                    height=150,
+                    key=f"edit_{st.session_state.draft_id}_{i}",
                 )
-                copy_button(edited, key=f"c{i}")
-                findings_list(draft, i)
-        if draft.products:
-            st.subheader("推荐产品 Products")
-            for product in draft.products:
-                with st.container(border=True):
-                    st.markdown(f"**{product.name}** · ¥{product.price:g} · `{product.id}`")
-                    st.caption(f"适合原因 why: {product.why} · 用法 usage: {product.usage}")
-        if draft.citations:
-            with st.expander(f"引用 Citations ({len(draft.citations)})"):
-                for citation in draft.citations:
-                    st.markdown(f"**[{citation.id}]** {citation.source} · {citation.title}")
-                    st.caption(citation.snippet)
-        st.caption(
-            f"engine {draft.engine}{' · ' + draft.model if draft.model else ''} · {draft.latency_ms:.0f} ms · {STAGE_LABELS[draft.stage]}"
+                approve, regenerate, copy = st.columns(3)
+                if approve.button(
+                    "✅ 通过 Approve", key=f"approve_{i}", type="primary", disabled=bool(decided)
+                ):
+                    try:
+                        st.session_state.decided = log.decide(
+                            st.session_state.draft_id,
+                            "approved",
+                            final_text=edited,
+                            operator=operator(),
+                            variant=i,
+                        )
+                        st.session_state.clear_input = bool(customer_id)
+                        st.rerun()
+                    except AssistantError as exc:
+                        st.error(str(exc))
+                if regenerate.button("🔄 重新生成 Regenerate", key=f"regen_{i}", disabled=bool(decided)):
+                    log.decide(
+                        st.session_state.draft_id, "rejected", reason="regenerated", operator=operator()
+                    )
+                    try:
+                        make_draft()
+                        st.rerun()
+                    except AssistantError as exc:
+                        st.error(str(exc))
+                with copy:
+                    copy_to_clipboard(edited, key=f"c{i}")
+            with finding_col:
+                if findings:
+                    for finding in findings:
+                        finding_box(finding)
+                else:
+                    st.success("检查通过 All checks passed")
+    with st.expander("❌ 驳回 Reject with a reason", expanded=False):
+        reason = st.text_input(
+            "原因 Reason", key="reject_reason", placeholder="e.g. pitched too early / wrong stage / tone"
         )
+        if st.button("驳回 Reject", key="reject", disabled=bool(decided)):
+            try:
+                st.session_state.decided = log.decide(
+                    st.session_state.draft_id, "rejected", reason=reason, operator=operator()
+                )
+                st.rerun()
+            except AssistantError as exc:
+                st.error(str(exc))
+    if draft.products:
+        st.subheader("推荐产品 Products")
+        for column, product in zip(st.columns(len(draft.products)), draft.products, strict=True):
+            with column.container(border=True):
+                st.markdown(f"**{product.name}**  \n¥{product.price:g} · `{product.id}`")
+                st.caption(f"适合原因 Why it fits: {product.why}")
+                st.caption(f"用法 How to use: {product.usage}")
+    if draft.citations:
+        st.subheader("引用 Citations")
+        for citation in draft.citations:
+            with st.expander(f"[{citation.id}] {citation.title} · {citation.source}"):
+                chunk = assistant.retriever.chunk(citation.id)
+                st.text(chunk.text if chunk else citation.snippet)
+    st.caption(
+        f"engine {draft.engine}{' · ' + draft.model if draft.model else ''} · {draft.latency_ms:.0f} ms · "
+        f"{STAGE_LABELS[draft.stage]} · draft #{st.session_state.draft_id}"
+    )

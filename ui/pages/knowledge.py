@@ -1,28 +1,94 @@
-"""Knowledge page: sources, hit test and stats (uploads and deletion grow here)."""
+"""Knowledge: upload sources (with a progress bar), the sources table, delete a source, hit test, stats."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
+from assistant.knowledge.ingest import SUPPORTED
 from assistant.knowledge.stats import store_stats
 from assistant.retrieval import Filters
 from ui.state import assistant_or_stop
 
 st.title("📚 知识库 Knowledge")
 assistant = assistant_or_stop()
+
+with st.expander("⬆️ 上传 Upload catalogs, articles, FAQs", expanded=False):
+    files = st.file_uploader(
+        "Files", type=[s.lstrip(".") for s in SUPPORTED], accept_multiple_files=True, key="uploads"
+    )
+    kind = st.selectbox("类型 Kind", ["(from the file)", "product", "article", "faq"], key="upload_kind")
+    mapping_text = st.text_input(
+        "列映射 Column mapping (catalogs)", placeholder="name=product_name, price=price_usd", key="upload_map"
+    )
+    if st.button("导入 Ingest", disabled=not files, key="ingest"):
+        folder = Path(assistant.settings.data_dir) / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for file in files:
+            path = folder / Path(file.name).name
+            path.write_bytes(file.getvalue())
+            paths.append(path)
+        mapping = dict(p.split("=", 1) for p in (m.strip() for m in mapping_text.split(",")) if "=" in p)
+        bar = st.progress(0.0, text="ingesting…")
+        report = assistant.ingestor().ingest(
+            paths,
+            kind=None if kind.startswith("(") else kind,
+            mapping=mapping,
+            progress=lambda done, total, source: bar.progress(done / total, text=source),
+        )
+        bar.empty()
+        summary = report.summary()
+        (st.warning if report.rejected or report.issues else st.success)(
+            " · ".join(f"{k} {v}" for k, v in summary.items())
+        )
+        for error in report.errors:
+            st.error(error)
+        if report.issues:
+            st.dataframe(
+                [
+                    {
+                        "row": i.row,
+                        "field": i.field,
+                        "severity": i.severity,
+                        "message": i.message,
+                        "source": i.source,
+                    }
+                    for i in report.issues
+                ],
+                hide_index=True,
+                use_container_width=True,
+            )
+
 stats = store_stats(assistant)
 a, b, c, d = st.columns(4)
-a.metric("Sources 来源", stats["sources"])
-b.metric("Chunks 片段", stats["chunks"])
-c.metric("Products 产品", stats["products"])
+a.metric("来源 Sources", stats["sources"])
+b.metric("片段 Chunks", stats["chunks"])
+c.metric("产品 Products", stats["products"])
 d.metric("Embedder", stats["embedder"])
+st.caption(f"Store: {stats['store']} · collection {stats['collection']}")
 st.dataframe(stats["source_list"], use_container_width=True, hide_index=True)
+
+sources = [row["source"] for row in stats["source_list"]]
+if sources:
+    remove_col, button_col = st.columns([4, 1])
+    doomed = remove_col.selectbox("删除来源 Delete a source", sources, key="remove_source")
+    if button_col.button("🗑️ 删除 Delete", key="remove"):
+        assistant.store.remove_source(doomed)
+        st.success(f"removed {doomed}")
+        st.rerun()
 
 st.subheader("命中测试 Hit test")
 query = st.text_input("查询 Query", key="hit_query", placeholder="油皮 闭口 水杨酸")
-kind = st.selectbox("类型 Kind", ["(all)", "product", "article", "faq"], key="hit_kind")
+hit_kind = st.selectbox("类型 Kind", ["(all)", "product", "article", "faq"], key="hit_kind")
+mode = st.radio("方式 Mode", ["hybrid", "vector", "bm25"], horizontal=True, key="hit_mode")
 if query:
-    hits = assistant.retriever.search(query, k=8, filters=Filters(kind=None if kind == "(all)" else kind))
+    hits = assistant.retriever.search(
+        query, k=8, filters=Filters(kind=None if hit_kind == "(all)" else hit_kind), mode=mode
+    )
+    if not hits:
+        st.info("没有命中 No hits")
     for n, hit in enumerate(hits, start=1):
         with st.container(border=True):
             st.markdown(
@@ -30,6 +96,6 @@ if query:
                 f"vector #{hit.vector_rank or '-'} · BM25 #{hit.bm25_rank or '-'}"
             )
             st.caption(
-                f"terms: {', '.join(hit.matched_terms) or '-'} · {hit.chunk.source} · id {hit.chunk.id}"
+                f"matched terms: {', '.join(hit.matched_terms) or '-'} · {hit.chunk.source} · id {hit.chunk.id}"
             )
-            st.text(hit.chunk.text[:300])
+            st.text(hit.chunk.text[:400])

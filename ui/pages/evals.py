@@ -1,0 +1,118 @@
+"""Evals: pick suites, run them with a progress bar, metrics and charts per check and per stage,
+failing cases with their conversation and draft, and the comparison with the previous run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from assistant.errors import AssistantError
+from assistant.evals.report import build_results, compare, failures_by_check, history, load_run, save
+from assistant.evals.runner import RunOptions, run_suites
+from assistant.evals.suite import load_suite, suite_paths
+from assistant.settings import PROJECT_ROOT
+from ui.state import settings_or_stop
+
+st.title("🧪 评测 Evals")
+settings = settings_or_stop()
+folders = [PROJECT_ROOT / "evals", Path(settings.data_dir) / "evals"]
+available = [
+    p for folder in folders if folder.exists() and list(folder.glob("*.y*ml")) for p in suite_paths([folder])
+]
+labels = {str(p): p.stem for p in available}
+chosen = st.multiselect(
+    "套件 Suites", list(labels), default=list(labels)[:1], format_func=labels.get, key="suites"
+)
+concurrency = st.slider("并发 Concurrency", 1, 16, 4, key="concurrency")
+previous = history(settings.data_dir)
+
+if st.button("▶️ 运行 Run", type="primary", disabled=not chosen, key="run_evals"):
+    try:
+        suites = [load_suite(Path(p)) for p in chosen]
+        bar = st.progress(0.0, text="running…")
+        run_id, runs, seconds = run_suites(
+            suites,
+            settings,
+            RunOptions(concurrency=concurrency),
+            lambda done, total, name: bar.progress(done / total, text=name),
+        )
+        bar.empty()
+        summary = {
+            "engine": "llm" if settings.use_llm_engine else "offline",
+            "model": settings.model if settings.has_llm else None,
+        }
+        results = build_results(run_id, suites, runs, seconds, summary, 1, concurrency)
+        save(results, settings.data_dir)
+        st.session_state.eval_run = run_id
+        st.rerun()
+    except AssistantError as exc:
+        st.error(str(exc))
+
+runs = history(settings.data_dir)
+if not runs:
+    st.info("还没有评测记录 No runs yet: pick suites and press Run (or `assistant eval run evals/`).")
+    st.stop()
+run_ids = [r["run_id"] for r in runs]
+current_id = st.selectbox(
+    "运行 Run",
+    run_ids,
+    index=run_ids.index(st.session_state.get("eval_run", run_ids[0]))
+    if st.session_state.get("eval_run") in run_ids
+    else 0,
+    format_func=lambda i: next(
+        f"{r['run_id']} · {'passed' if r['passed'] else 'FAILED'} · {', '.join(r['suites'])}"
+        for r in runs
+        if r["run_id"] == i
+    ),
+    key="eval_run_pick",
+)
+results = load_run(current_id, settings.data_dir)
+(st.success if results["passed"] else st.error)(
+    f"{'✅ passed' if results['passed'] else '❌ failed'} · {results['metrics']['cases']} cases · {results['seconds']} s"
+)
+
+for suite in results["suites"]:
+    st.markdown(f"**{suite['suite']}** — {'passed' if suite['passed'] else 'FAILED'}")
+    st.dataframe(pd.DataFrame(suite["thresholds"]), hide_index=True, use_container_width=True)
+
+left, right = st.columns(2)
+checks = failures_by_check(results["cases"])
+left.caption("失败的检查 Failures by check")
+left.bar_chart(pd.Series(checks, name="failures") if checks else pd.Series({"none": 0}, name="failures"))
+stage_rows = {}
+for case in results["cases"]:
+    row = stage_rows.setdefault(case["expected_stage"], {"cases": 0, "correct": 0})
+    row["cases"] += 1
+    row["correct"] += case["stage"] == case["expected_stage"]
+right.caption("阶段准确率 Stage accuracy by stage")
+right.bar_chart(pd.Series({k: v["correct"] / v["cases"] for k, v in stage_rows.items()}, name="accuracy"))
+
+failing = [c for c in results["cases"] if not c["passed"]]
+st.subheader(f"失败用例 Failing cases ({len(failing)})")
+for case in failing:
+    with st.expander(
+        f"{case['suite']}/{case['case_id']} · expected {case['expected_stage']} · got {case['stage']}"
+    ):
+        for turn in case["conversation"]:
+            role, text = next(iter(turn.items()))
+            st.markdown(f"**{'客户' if role == 'customer' else '我'}:** {text}")
+        st.markdown(f"**Draft:** {case['reply']}")
+        for check in case["checks"]:
+            if not check["passed"]:
+                st.error(f"{check['check']}: {check['detail']}")
+        for name, verdict in case["judge"].items():
+            if verdict["verdict"] == "fail":
+                st.warning(f"judge {name}: {verdict['reason']}")
+
+older = [r["run_id"] for r in runs if r["run_id"] < current_id]
+if older:
+    st.subheader(f"对比上一次 Compared with {older[0]}")
+    diff = compare(load_run(older[0], settings.data_dir), results)
+    st.dataframe(pd.DataFrame(diff["metrics"]).T, use_container_width=True)
+    st.write(f"回退 Regressed: {len(diff['regressed'])} · 改进 Improved: {len(diff['improved'])}")
+    for entry in diff["regressed"]:
+        st.error(f"{entry['case']} ({entry['stage']}) {', '.join(entry['failed_checks'])}")
+    for entry in diff["improved"]:
+        st.success(f"{entry['case']} ({entry['stage']})")
