@@ -127,3 +127,36 @@ def schema(out: Path | None = typer.Option(None, "--out", help="Write here inste
         out.write_text(text + "\n", encoding="utf-8")
     else:
         typer.echo(text)
+
+
+@app.command("export")
+@friendly
+def export_cases(
+    draft_ids: list[int] = typer.Argument(
+        None, help="Draft ids from the review log (default: every approved or edited draft)."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write a suite file here (appends cases when it exists)."
+    ),
+    suite_name: str = typer.Option("from-review", "--suite", help="Suite name for a new file."),
+) -> None:
+    """Turn approved or edited drafts of the review log into eval cases (the suite format)."""
+    import yaml
+
+    from assistant.reviewlog import ReviewLog
+
+    log = ReviewLog.in_data_dir(load_settings().data_dir)
+    ids = draft_ids or [d["id"] for d in log.drafts() if d["decision"] in ("approved", "edited")]
+    cases = [log.to_eval_case(i) for i in ids]
+    suite = {"suite": suite_name, "description": "Cases exported from the review log", "cases": cases}
+    if out and out.exists():
+        suite = yaml.safe_load(out.read_text(encoding="utf-8"))
+        known = {c["id"] for c in suite.get("cases", [])}
+        suite.setdefault("cases", []).extend(c for c in cases if c["id"] not in known)
+    text = yaml.safe_dump(suite, allow_unicode=True, sort_keys=False)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        load_suite(out)  # what was written is a valid suite
+        typer.echo(f"{len(cases)} case(s) → {out}")
+    else:
+        typer.echo(text)
