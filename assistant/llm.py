@@ -8,10 +8,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,41 +23,9 @@ from pydantic import BaseModel, ValidationError
 
 from assistant.errors import LLMError
 from assistant.settings import Settings, StructuredMethod
+from assistant.usage import CallScope, call_scope, current_scope  # noqa: F401  (re-exported)
 
 T = TypeVar("T", bound=BaseModel)
-
-
-@dataclass
-class CallScope:
-    """Counts the LLM calls and tokens of one unit of work (a draft, an eval case); scopes nest."""
-
-    repeat: int = 0
-    calls: int = 0
-    cache_hits: int = 0
-    usage: dict[str, int] = field(default_factory=lambda: {"input_tokens": 0, "output_tokens": 0})
-    parent: CallScope | None = None
-
-    def chain(self) -> Iterator[CallScope]:
-        scope: CallScope | None = self
-        while scope is not None:
-            yield scope
-            scope = scope.parent
-
-
-_scope: ContextVar[CallScope | None] = ContextVar("llm_call_scope", default=None)
-
-
-@contextmanager
-def call_scope(repeat: int | None = None) -> Iterator[CallScope]:
-    parent = _scope.get()
-    scope = CallScope(
-        repeat=repeat if repeat is not None else (parent.repeat if parent else 0), parent=parent
-    )
-    token = _scope.set(scope)
-    try:
-        yield scope
-    finally:
-        _scope.reset(token)
 
 
 class ResponseCache:
@@ -175,7 +140,7 @@ class LLMClient:
     ) -> T:
         """One call; the answer parsed into `schema`. Streams partial objects to `on_partial`."""
         self.calls += 1
-        current = _scope.get()
+        current = current_scope()
         scopes = list(current.chain()) if current else []
         for scope in scopes:
             scope.calls += 1

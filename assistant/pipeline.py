@@ -8,19 +8,17 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assistant.analysis.llm_analyzer import LLMAnalyzer
 from assistant.analysis.profile import Profile
 from assistant.analysis.rules import RuleAnalyzer
 from assistant.drafting.base import DraftContext, EngineResult, TokenCallback
-from assistant.drafting.llm_engine import LLMEngine
 from assistant.drafting.offline import OfflineEngine
 from assistant.embedding import build_embedder
 from assistant.errors import LLMError
 from assistant.fit import match_products
 from assistant.guard import Guard
 from assistant.knowledge.ingest import Ingestor, IngestReport
-from assistant.llm import CallScope, LLMClient, call_scope
 from assistant.models import (
     Analysis,
     Citation,
@@ -36,6 +34,10 @@ from assistant.retrieval import Filters, Retriever
 from assistant.settings import Settings
 from assistant.stage import derive_stage
 from assistant.store import KnowledgeStore, open_client
+from assistant.usage import CallScope, call_scope
+
+if TYPE_CHECKING:  # the LLM stack is imported only when an LLM is configured (start-up time)
+    from assistant.llm import LLMClient
 
 log = logging.getLogger(__name__)
 MAX_LLM_CALLS = 2
@@ -50,9 +52,11 @@ class Assistant:
         self.retriever = Retriever(self.store)
         self.rules = RuleAnalyzer(settings.usd_to_cny)
         self.offline = OfflineEngine(settings.prompts_dir)
-        self.llm = llm or (
-            LLMClient(settings) if settings.use_llm_engine or settings.use_llm_analyzer else None
-        )
+        self.llm = llm
+        if llm is None and (settings.use_llm_engine or settings.use_llm_analyzer):
+            from assistant.llm import LLMClient
+
+            self.llm = LLMClient(settings)
 
     # -- knowledge --------------------------------------------------------------------
     def ensure_knowledge(self) -> IngestReport | None:
@@ -73,6 +77,8 @@ class Assistant:
         known = profile.apply(Slots())  # what the operator knows shapes how the turns are read
         if self.llm is not None and self.settings.use_llm_analyzer:
             try:
+                from assistant.analysis.llm_analyzer import LLMAnalyzer
+
                 analysis = LLMAnalyzer(self.llm, self.rules).analyze(conversation)
             except LLMError as exc:
                 if notices is not None:
@@ -181,6 +187,8 @@ class Assistant:
         scope: CallScope,
     ) -> tuple[EngineResult | None, list[list[Finding]]]:
         assert self.llm is not None
+        from assistant.drafting.llm_engine import LLMEngine
+
         engine = LLMEngine(self.llm)
         feedback: list[Finding] | None = None
         while scope.calls < MAX_LLM_CALLS:

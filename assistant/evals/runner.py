@@ -15,19 +15,21 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from assistant.analysis.profile import parse_profile
 from assistant.errors import AssistantError
 from assistant.evals.checks import run_checks
-from assistant.evals.judge import judge
 from assistant.evals.suite import Case, Suite
-from assistant.llm import LLMClient, ResponseCache, call_scope
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from assistant.transcript import conversation_from_turns
+from assistant.usage import call_scope
+
+if TYPE_CHECKING:
+    from assistant.llm import LLMClient
 
 Progress = Callable[[int, int, str], None]
 
@@ -79,6 +81,8 @@ class SuiteRunner:
         self.progress = progress
         self._llm: LLMClient | None = None
         if settings.has_llm and (settings.use_llm_engine or settings.use_llm_analyzer or options.judge):
+            from assistant.llm import LLMClient, ResponseCache
+
             cache = ResponseCache(Path(settings.data_dir) / "evals" / "llm-cache") if options.cache else None
             self._llm = LLMClient(settings, cache=cache)
         self._temp_dirs: list[tempfile.TemporaryDirectory[str]] = []
@@ -126,6 +130,8 @@ class SuiteRunner:
             checks = run_checks(case, draft, assistant.retriever.products())
             judge_wanted = self.options.judge if self.options.judge is not None else self._llm is not None
             if judge_wanted and self._llm is not None:
+                from assistant.evals.judge import judge
+
                 transcript = "\n".join(
                     f"{next(iter(t))}: {next(iter(t.values()))}" for t in case.conversation
                 )
