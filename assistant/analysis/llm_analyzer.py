@@ -14,21 +14,10 @@ from assistant.models import CONCERNS, CONSTRAINTS, SKIN_TYPES, Analysis, Conver
 from assistant.prompts import analyze_prompt, render
 from assistant.stage import derive_stage
 
-SkinType = Literal["dry", "oily", "combination", "normal", "sensitive"]
-Concern = Literal[
-    "hydration",
-    "oil-control",
-    "acne",
-    "pores",
-    "brightening",
-    "spots",
-    "anti-aging",
-    "redness",
-    "barrier-repair",
-    "sun-protection",
-    "dark-circles",
-]
-Constraint = Literal["pregnant", "breastfeeding", "fragrance_free", "alcohol_free", "acid_free"]
+# enums in the JSON schema, built from the one vocabulary in assistant.models
+SkinType = Literal[SKIN_TYPES]  # type: ignore[valid-type]
+Concern = Literal[CONCERNS]  # type: ignore[valid-type]
+Constraint = Literal[CONSTRAINTS]  # type: ignore[valid-type]
 
 
 class ExtractedSlots(BaseModel):
