@@ -153,8 +153,15 @@ def test_cli_export_writes_a_valid_suite(demo, tmp_path, monkeypatch):
     draft_id = make_draft(demo, log, log.create_customer("A"), "你好，我是干皮，脸上起皮")
     log.decide(draft_id, "approved", final_text="您好～干皮起皮的话，主要是在两颊还是全脸呢？")
     env = {"ASSISTANT_DATA_DIR": str(data), "ASSISTANT_ENV_FILE": "/nonexistent", "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-m", "assistant", "eval", "export", "--out", str(tmp_path / "s.yaml")],
-                         capture_output=True, text=True, env=env, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant", "eval", "export", "--out", str(tmp_path / "s.yaml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     suite = yaml.safe_load((tmp_path / "s.yaml").read_text(encoding="utf-8"))
-    assert suite["cases"][0]["id"] == f"review-{draft_id}" and suite["cases"][0]["reference_reply"].startswith("您好～干皮")
+    assert suite["cases"][0]["id"] == f"review-{draft_id}" and suite["cases"][0][
+        "reference_reply"
+    ].startswith("您好～干皮")
