@@ -187,9 +187,13 @@ with right:
                     height=150,
                     key=f"edit_{st.session_state.draft_id}_{i}",
                 )
-                approve, regenerate, copy = st.columns(3)
+                approve, regenerate = st.columns(2)
                 if approve.button(
-                    "✅ 通过 Approve", key=f"approve_{i}", type="primary", disabled=bool(decided)
+                    "✅ 通过 Approve",
+                    key=f"approve_{i}",
+                    type="primary",
+                    disabled=bool(decided),
+                    use_container_width=True,
                 ):
                     try:
                         st.session_state.decided = log.decide(
@@ -203,7 +207,12 @@ with right:
                         st.rerun()
                     except AssistantError as exc:
                         st.error(str(exc))
-                if regenerate.button("🔄 重新生成 Regenerate", key=f"regen_{i}", disabled=bool(decided)):
+                if regenerate.button(
+                    "🔄 重新生成 Regenerate",
+                    key=f"regen_{i}",
+                    disabled=bool(decided),
+                    use_container_width=True,
+                ):
                     log.decide(
                         st.session_state.draft_id, "rejected", reason="regenerated", operator=operator()
                     )
@@ -212,8 +221,7 @@ with right:
                         st.rerun()
                     except AssistantError as exc:
                         st.error(str(exc))
-                with copy:
-                    copy_to_clipboard(edited, key=f"c{i}")
+                copy_to_clipboard(edited, key=f"c{i}")
             with finding_col:
                 if findings:
                     for finding in findings:
