@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +35,7 @@ from assistant.retrieval import Filters, Retriever
 from assistant.settings import Settings
 from assistant.stage import derive_stage
 from assistant.store import KnowledgeStore, open_client
+from assistant.transcript import parse_conversation
 from assistant.usage import CallScope, call_scope
 
 if TYPE_CHECKING:  # the LLM stack is imported only when an LLM is configured (start-up time)
@@ -67,6 +69,11 @@ class Assistant:
 
     def ingestor(self) -> Ingestor:
         return Ingestor(self.store, self.settings.chunk_size, self.settings.chunk_overlap)
+
+    def warm_up(self) -> None:
+        """Offline only (no LLM call): jieba's dictionary, the search index, the templates."""
+        conversation = parse_conversation("你好，我是油皮，最近长痘")
+        self.offline.draft(self.context(conversation, self.rules.analyze(conversation)))
 
     # -- analysis ---------------------------------------------------------------------
     def analyze(
@@ -262,7 +269,11 @@ class Assistant:
         return out
 
 
-def build_assistant(settings: Settings) -> Assistant:
+def build_assistant(settings: Settings, warm_up: bool = False) -> Assistant:
+    """The assistant with its knowledge ready. `warm_up` loads jieba's dictionary and the search index
+    in the background, so the first draft is as fast as the others without delaying start-up."""
     assistant = Assistant(settings)
     assistant.ensure_knowledge()
+    if warm_up:
+        threading.Thread(target=assistant.warm_up, name="warm-up", daemon=True).start()
     return assistant

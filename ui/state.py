@@ -51,7 +51,7 @@ def settings_or_stop() -> Settings:
 
 @st.cache_resource(show_spinner="Preparing the knowledge base (the first start ingests the demo knowledge)…")
 def get_assistant() -> Assistant:
-    return build_assistant(_settings())
+    return build_assistant(_settings(), warm_up=True)
 
 
 def assistant_or_stop() -> Assistant:

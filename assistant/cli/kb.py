@@ -58,8 +58,8 @@ def ingest(
 
         def progress(done: int, total: int, source: str) -> None:
             bar.length = total
-            bar.label = source[-40:]
-            bar.update(1)
+            bar.label = source[-50:]
+            bar.update(done - bar.pos)
 
         report = assistant.ingestor().ingest(paths, kind=kind, mapping=mapping, progress=progress)
     if as_json:

@@ -88,6 +88,8 @@ def discover(paths: list[Path]) -> list[tuple[Path, str, str | None]]:
 
 
 class Ingestor:
+    _tick: Callable[[int], None] | None = None
+
     def __init__(self, store: KnowledgeStore, chunk_size: int = 400, chunk_overlap: int = 60):
         self.store = store
         self.chunk_size = chunk_size
@@ -121,6 +123,11 @@ class Ingestor:
         prefixes = {prefix for _, _, prefix in files if prefix}
         for done, (path, source, _) in enumerate(files, start=1):
             seen.add(source)
+            self._tick = (
+                (lambda chunks, d=done - 1, s=source: progress(d, len(files), f"{s} · {chunks} chunks"))
+                if progress
+                else None
+            )
             try:
                 self._ingest_file(path, source, kind, mapping or {}, known.get(source), report)
             except IngestError as exc:
@@ -172,6 +179,8 @@ class Ingestor:
             if len(batch) >= _BATCH:
                 ids.extend(self._write(batch, report))
                 batch = []
+                if self._tick:  # a long file reports as it goes
+                    self._tick(len(ids))
         ids.extend(self._write(batch, report))
         for future in self._pending:  # every chunk is stored before the source switches to them
             future.result()
