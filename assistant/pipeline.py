@@ -51,7 +51,7 @@ class Assistant:
         self.store = store or KnowledgeStore(
             open_client(settings), build_embedder(settings), settings.collection
         )
-        self.retriever = Retriever(self.store)
+        self.retriever = Retriever(self.store, Path(settings.data_dir) / "index")
         self.rules = RuleAnalyzer(settings.usd_to_cny)
         self.offline = OfflineEngine(settings.prompts_dir)
         self.llm = llm

@@ -8,8 +8,11 @@ store's revision changes, so several app instances sharing a Chroma server stay 
 from __future__ import annotations
 
 import logging
+import os
+import pickle
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import bm25s
@@ -23,6 +26,7 @@ from assistant.tokenize import tokenize
 RRF_K = (
     10  # a small k lets a clear first place in one ranking count (k=60 flattened it; see bench/retrieval.py)
 )
+SNAPSHOT_MIN_CHUNKS = 2000  # below this, rebuilding is faster than reading a snapshot
 VECTOR_WEIGHT = 0.5  # the weight-free embedder is the weaker signal; BM25 counts 1.0
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
@@ -121,8 +125,9 @@ class _Index:
 class Retriever:
     """Search over the active chunks of one store; `mode` is hybrid, vector or bm25. Thread-safe."""
 
-    def __init__(self, store: KnowledgeStore):
+    def __init__(self, store: KnowledgeStore, cache_dir: Path | None = None):
         self.store = store
+        self.cache_dir = cache_dir  # snapshots of the index by store revision: a restart skips the rebuild
         self._index = _Index()
         self._lock = threading.Lock()
 
@@ -131,8 +136,38 @@ class Retriever:
         if force or revision != self._index.revision:
             with self._lock:  # several sessions or eval workers may ask at once
                 if force or revision != self._index.revision:
-                    self._index = _Index.build(revision, self.store.active_chunks())
+                    self._index = (None if force else self._load_snapshot(revision)) or self._build(revision)
         return self._index
+
+    def _snapshot_path(self, revision: str) -> Path | None:
+        if self.cache_dir is None or not revision:
+            return None
+        return self.cache_dir / f"{self.store.name}-{revision}.pickle"
+
+    def _load_snapshot(self, revision: str) -> _Index | None:
+        path = self._snapshot_path(revision)
+        if path is None or not path.exists():
+            return None
+        try:
+            with path.open("rb") as handle:
+                index = pickle.load(handle)  # noqa: S301 - our own file, in our own data directory
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None  # a damaged or outdated snapshot is rebuilt
+        return index if isinstance(index, _Index) and index.revision == revision else None
+
+    def _build(self, revision: str) -> _Index:
+        index = _Index.build(revision, self.store.active_chunks())
+        path = self._snapshot_path(revision)
+        if path is not None and len(index.ids) >= SNAPSHOT_MIN_CHUNKS:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as handle:
+                pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+            for old in path.parent.glob(f"{self.store.name}-*.pickle"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+        return index
 
     @property
     def size(self) -> int:

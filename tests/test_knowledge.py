@@ -463,3 +463,19 @@ def minimal_pdf(text: str) -> bytes:
     )
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return out
+
+
+def test_index_snapshot_survives_a_restart_and_a_damaged_one_is_rebuilt(tmp_path, monkeypatch):
+    import assistant.retrieval as retrieval
+
+    monkeypatch.setattr(retrieval, "SNAPSHOT_MIN_CHUNKS", 0)
+    settings = load_settings(ASSISTANT_DATA_DIR=str(tmp_path / "d"))
+    first = Assistant(settings)
+    first.ingestor().ingest([kb_folder(tmp_path)])
+    expected = [h.chunk.id for h in first.retriever.search("油皮 清洁", k=3)]
+    [snapshot] = (tmp_path / "d" / "index").glob("*.pickle")
+    restarted = Assistant(settings)
+    assert [h.chunk.id for h in restarted.retriever.search("油皮 清洁", k=3)] == expected
+    snapshot.write_bytes(b"damaged")
+    again = Assistant(settings)
+    assert [h.chunk.id for h in again.retriever.search("油皮 清洁", k=3)] == expected
