@@ -324,16 +324,11 @@ from pathlib import Path
 from assistant.pipeline import Assistant
 from assistant.settings import load_settings
 from assistant.store import KnowledgeStore
-step = sys.argv[2]
-original = getattr(KnowledgeStore, step)
-def die(self, *args, **kwargs):
-    if step == "finish":
-        original(self, *args, **kwargs) if False else None
+
+def die(*args, **kwargs):  # SIGKILL the moment the ingest reaches this step
     os.kill(os.getpid(), signal.SIGKILL)
-if step == "collect_garbage":
-    def die(self, source, keep):  # noqa: F811 - the switch happened, the clean-up did not
-        os.kill(os.getpid(), signal.SIGKILL)
-setattr(KnowledgeStore, step, die)
+
+setattr(KnowledgeStore, sys.argv[2], die)  # activate: before the switch; collect_garbage: after it
 Assistant(load_settings()).ingestor().ingest([Path(sys.argv[1])])
 """
 
