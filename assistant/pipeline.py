@@ -51,6 +51,8 @@ class Assistant:
         self.store = store or KnowledgeStore(
             open_client(settings), build_embedder(settings), settings.collection
         )
+        self._warm_lock = threading.Lock()
+        self._warmed = False
         self.retriever = Retriever(self.store, Path(settings.data_dir) / "index")
         self.rules = RuleAnalyzer(settings.usd_to_cny)
         self.offline = OfflineEngine(settings.prompts_dir)
@@ -70,8 +72,17 @@ class Assistant:
     def ingestor(self) -> Ingestor:
         return Ingestor(self.store, self.settings.chunk_size, self.settings.chunk_overlap)
 
-    def warm_up(self) -> None:
-        """Offline only (no LLM call): jieba's dictionary, the search index, the templates."""
+    def start_warm_up(self) -> None:
+        """Once, in the background: load jieba's dictionary, the search index and the templates, so
+        the first draft is as fast as the others. Offline only (no LLM call). The console calls it
+        after its first page is on screen, so it does not delay start-up."""
+        with self._warm_lock:
+            if self._warmed:
+                return
+            self._warmed = True
+        threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
+
+    def _warm_up(self) -> None:
         conversation = parse_conversation("你好，我是油皮，最近长痘")
         self.offline.draft(self.context(conversation, self.rules.analyze(conversation)))
 
@@ -269,11 +280,8 @@ class Assistant:
         return out
 
 
-def build_assistant(settings: Settings, warm_up: bool = False) -> Assistant:
-    """The assistant with its knowledge ready. `warm_up` loads jieba's dictionary and the search index
-    in the background, so the first draft is as fast as the others without delaying start-up."""
+def build_assistant(settings: Settings) -> Assistant:
+    """The assistant with its knowledge ready."""
     assistant = Assistant(settings)
     assistant.ensure_knowledge()
-    if warm_up:
-        threading.Thread(target=assistant.warm_up, name="warm-up", daemon=True).start()
     return assistant

@@ -19,9 +19,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import chromadb
-from chromadb.config import Settings as ChromaSettings
-
 from assistant.embedding import Embedder
 from assistant.errors import StoreError
 from assistant.models import Chunk, Product
@@ -43,6 +40,9 @@ class SourceRecord:
 
 
 def open_client(settings: Settings) -> Any:
+    import chromadb  # imported when a store is opened: it is the slowest import of the project
+    from chromadb.config import Settings as ChromaSettings
+
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -29,28 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import write
+from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_command
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 APP_LABEL = "客户消息 / 聊天记录 Customer message or chat"
 TARGET_MEDIAN_S = 3.0
 TIMEOUT_S = 120.0
 POLL_INTERVAL_S = 0.02
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_env(data_dir: Path) -> dict[str, str]:
@@ -81,21 +64,7 @@ def measure(
     url = f"http://127.0.0.1:{port}/"
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     page = context.new_page()
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(script),
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
+    command = streamlit_command(script, port)
     with log.open("ab") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -169,7 +138,7 @@ def main() -> None:
         env = server_env(data_dir)
         results: dict[str, list[dict[str, float]]] = {"app": [], "baseline": []}
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
             try:
                 for i in range(args.n):  # interleaved, so drift on the machine hits both alike
                     results["baseline"].append(measure(browser, baseline, "x", env, log, args.poll))

@@ -25,7 +25,6 @@ import base64
 import hashlib
 import json
 import math
-import socket
 import struct
 import sys
 import threading
@@ -36,6 +35,8 @@ from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support import free_port  # noqa: F401  (re-exported for the tests)
 
 CHUNK_CHARS = 5
 EMBEDDING_DIM = 16
@@ -263,13 +264,6 @@ class FakeOpenAI:
     def _record(self, rec: Recorded) -> None:
         with self._lock:
             self.requests.append(rec)
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Server(ThreadingHTTPServer):

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -21,19 +19,10 @@ import pytest
 
 from assistant.reviewlog import ReviewLog
 from tests.conftest import ROOT
+from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_command
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHOTS = ROOT / "test-output" / "browser"
 TIMEOUT_MS = 30_000
 
@@ -53,12 +42,6 @@ def _require(what: str, ok: bool) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI=true but {what}: the browser test must run in CI (see .ci/run)", pytrace=False)
     pytest.skip(f"{what} (install: apt-get install -y chromium fonts-noto-cjk)")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_healthy(proc: subprocess.Popen, port: int, log: Path, timeout: float = 60) -> None:
@@ -93,27 +76,13 @@ def data_dir(chromium: Path, demo_data_dir: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def server(data_dir: Path, tmp_path: Path) -> Iterator[str]:
     """The console on a free port; yields its URL and always stops it."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     env |= {"ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_ENV_FILE": "/nonexistent"}
     log = tmp_path / "streamlit.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "ui/app.py",
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
+            streamlit_command("ui/app.py", port),
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -27,6 +26,7 @@ from assistant.retrieval import Filters
 from assistant.settings import load_settings
 from assistant.store import KnowledgeStore, open_client
 from tests.conftest import ROOT, shared_data
+from tests.support import free_port
 
 pytest_plugins = ["tests.llm_fixtures"]
 
@@ -38,12 +38,6 @@ A3,坏价格,serum,abc,30ml,oily,acne,,,,
 ,没有编号,serum,99,30ml,oily,acne,,,,
 A5,测试未知肤质,serum,120,30ml,alien-skin;oily,acne;sparkle,水杨酸,说明,晚上,pregnancy
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

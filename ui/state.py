@@ -6,14 +6,16 @@ from __future__ import annotations
 import hmac
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from assistant.errors import AssistantError
-from assistant.pipeline import Assistant, build_assistant
 from assistant.reviewlog import ReviewLog
 from assistant.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from assistant.pipeline import Assistant
 
 OVERRIDABLE = (
     "ASSISTANT_ENGINE",
@@ -51,7 +53,9 @@ def settings_or_stop() -> Settings:
 
 @st.cache_resource(show_spinner="Preparing the knowledge base (the first start ingests the demo knowledge)…")
 def get_assistant() -> Assistant:
-    return build_assistant(_settings(), warm_up=True)
+    from assistant.pipeline import build_assistant  # the store and the models load here, not at import
+
+    return build_assistant(_settings())
 
 
 def assistant_or_stop() -> Assistant:

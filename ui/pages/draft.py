@@ -16,7 +16,6 @@ st.title("✍️ 草拟回复 Draft a reply")
 st.caption(
     "选择客户，粘贴客户消息或最近的聊天记录；助手只起草，发送由您决定。Nothing is ever sent automatically."
 )
-assistant = assistant_or_stop()
 log = get_reviewlog()
 STAGE_OPTIONS = ["(auto)", *[s.value for s in (*SCRIPT_STAGES, Stage.escalate)]]
 
@@ -149,6 +148,7 @@ def make_draft() -> None:
     st.session_state.draft, st.session_state.draft_id, st.session_state.decided = draft, draft_id, None
 
 
+assistant = assistant_or_stop()  # after the input widgets: the page is usable while the store opens
 if go:
     try:
         make_draft()
@@ -156,6 +156,7 @@ if go:
         st.session_state.pop("draft", None)
         left.error(str(exc))
 
+assistant.start_warm_up()  # the page is on screen: now load jieba and the index in the background
 draft = st.session_state.get("draft")
 with right:
     if draft is None:
