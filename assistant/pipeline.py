@@ -174,7 +174,7 @@ class Assistant:
         if result is None:
             engine_name = "offline"
             result = self.offline.draft(ctx, on_token)
-            findings = self._check(guard, ctx, result)
+            findings = self.check_variants(guard, ctx, result)
         hard = [any(x.severity is Severity.hard for x in f) for f in findings]
         kept = [i for i, is_hard in enumerate(hard) if not is_hard] or list(range(len(findings)))
         variants = [result.variants[i] for i in kept]
@@ -215,7 +215,7 @@ class Assistant:
             except LLMError as exc:
                 notices.append(f"LLM draft failed: {exc}. Showing the offline draft instead.")
                 return None, []
-            findings = self._check(guard, ctx, result)
+            findings = self.check_variants(guard, ctx, result)
             clean = [f for f in findings if not any(x.severity is Severity.hard for x in f)]
             if clean:
                 dropped = len(findings) - len(clean)
@@ -233,7 +233,7 @@ class Assistant:
         return None, []
 
     @staticmethod
-    def _check(guard: Guard, ctx: DraftContext, result: EngineResult) -> list[list[Finding]]:
+    def check_variants(guard: Guard, ctx: DraftContext, result: EngineResult) -> list[list[Finding]]:
         a = ctx.analysis
         return [
             guard.check(

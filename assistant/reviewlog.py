@@ -40,6 +40,22 @@ CREATE INDEX IF NOT EXISTS drafts_created ON drafts(created);
 CREATE INDEX IF NOT EXISTS turns_customer ON turns(customer_id, id);
 """
 DECISIONS = ("approved", "edited", "rejected")
+# the columns people read (the CSV export and the console's drafts table)
+DRAFT_COLUMNS = (
+    "id",
+    "created",
+    "customer",
+    "operator",
+    "stage",
+    "engine",
+    "model",
+    "decision",
+    "edit_ratio",
+    "latency_ms",
+    "input_text",
+    "final_text",
+    "reason_text",
+)
 
 
 def edit_ratio(draft: str, final: str) -> float:
@@ -287,23 +303,8 @@ class ReviewLog:
 
     @staticmethod
     def to_csv(drafts: list[dict[str, Any]]) -> str:
-        columns = [
-            "id",
-            "created",
-            "customer",
-            "operator",
-            "stage",
-            "engine",
-            "model",
-            "decision",
-            "edit_ratio",
-            "latency_ms",
-            "input_text",
-            "final_text",
-            "reason_text",
-        ]
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+        writer = csv.DictWriter(buffer, fieldnames=DRAFT_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for d in drafts:
             writer.writerow(d | {"created": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(d["created"]))})

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import write
-from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_command
+from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port, stop, streamlit_command
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_LABEL = "客户消息 / 聊天记录 Customer message or chat"
@@ -88,12 +88,7 @@ def measure(
             time.sleep(0.01)
         ready = time.perf_counter() - start
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         context.close()
     return {"served_s": served, "interactive_s": ready}
 

@@ -92,15 +92,7 @@ def main() -> None:
             t2 = time.perf_counter()
             result = assistant.offline.draft(ctx)
             t3 = time.perf_counter()
-            guard = Guard(ctx.products)
-            for text in result.variants:
-                guard.check(
-                    text,
-                    stage=analysis.stage,
-                    slots=analysis.slots,
-                    product_ids=result.product_ids,
-                    language=analysis.language,
-                )
+            assistant.check_variants(Guard(ctx.products), ctx, result)
             t4 = time.perf_counter()
             for name, value in (
                 ("analysis", t1 - t0),

@@ -3,7 +3,9 @@ Debian's Chromium and how to start the console."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -42,3 +44,37 @@ def streamlit_command(script: Path | str, port: int) -> list[str]:
         "--browser.gatherUsageStats",
         "false",
     ]
+
+
+def run_cli(
+    *args: str,
+    data_dir: Path,
+    stdin: bytes | str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m assistant ARGS` as a user runs it: its own data dir, no settings file, no keys from here."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENAI_"))}
+    environment.update(
+        {"ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_ENV_FILE": "/nonexistent", **(env or {})}
+    )
+    if isinstance(stdin, bytes):
+        stdin = stdin.decode("utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=timeout,
+    )
+
+
+def stop(process: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
+    """Terminate a server we started; kill it if it does not go within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

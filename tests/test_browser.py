@@ -19,7 +19,7 @@ import pytest
 
 from assistant.reviewlog import ReviewLog
 from tests.conftest import ROOT
-from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_command
+from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port, stop, streamlit_command
 
 pytestmark = pytest.mark.browser
 
@@ -92,12 +92,7 @@ def server(data_dir: Path, tmp_path: Path) -> Iterator[str]:
         _wait_healthy(proc, port, log)
         yield f"http://127.0.0.1:{port}/"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
 
 
 @pytest.fixture

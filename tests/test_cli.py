@@ -3,33 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-
-def run(
-    *args: str, data_dir: Path, stdin: bytes | None = None, env: dict | None = None
-) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENAI_"))}
-    environment.update(
-        {"ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_ENV_FILE": "/nonexistent", **(env or {})}
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        input=stdin,
-        capture_output=True,
-        env=environment,
-        timeout=120,
-    )
+from tests.support import run_cli
 
 
 def test_done_when_first_message_asks_and_names_no_product(demo_data_dir):
-    out = run("draft", "你好，我脸上最近老出油还长痘，有什么推荐吗", "--json", data_dir=demo_data_dir)
-    assert out.returncode == 0, out.stderr.decode()
+    out = run_cli("draft", "你好，我脸上最近老出油还长痘，有什么推荐吗", "--json", data_dir=demo_data_dir)
+    assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert {"stage", "reply", "variants", "products", "citations", "findings", "slots", "engine"} <= set(data)
     assert data["stage"] in ("ask", "uncover_need") and data["products"] == [] and data["engine"] == "offline"
@@ -39,7 +21,7 @@ def test_done_when_first_message_asks_and_names_no_product(demo_data_dir):
 
 def test_done_when_escalation(demo_data_dir):
     data = json.loads(
-        run("draft", "用了你们的精华脸上起红疹了，很痒", "--json", data_dir=demo_data_dir).stdout
+        run_cli("draft", "用了你们的精华脸上起红疹了，很痒", "--json", data_dir=demo_data_dir).stdout
     )
     assert data["stage"] == "escalate" and data["products"] == []
     assert not any(w in data["reply"] for w in ("优惠", "活动", "下单", "推荐"))
@@ -52,7 +34,7 @@ def test_history_file_and_profile(demo_data_dir, tmp_path):
         "- operator: 建议温和清洁，配合低浓度水杨酸。\n- customer: 好的\n- operator: 质地喜欢清爽的吗？预算多少？\n",
         encoding="utf-8",
     )
-    out = run(
+    out = run_cli(
         "draft",
         "清爽的，没有备孕",
         "--history",
@@ -63,20 +45,18 @@ def test_history_file_and_profile(demo_data_dir, tmp_path):
         data_dir=demo_data_dir,
     )
     data = json.loads(out.stdout)
-    assert data["stage"] == "match_product" and data["products"], out.stderr.decode()
+    assert data["stage"] == "match_product" and data["products"], out.stderr
     assert data["slots"]["budget_max"] == 200
 
 
 def test_plain_text_output_and_stdin(demo_data_dir):
-    out = run(
+    out = run_cli(
         "draft",
         "-",
         data_dir=demo_data_dir,
-        stdin="客户: 我皮肤很干\n我: 干燥主要在哪里呢？\n客户: 两颊，起皮".encode(),
+        stdin="客户: 我皮肤很干\n我: 干燥主要在哪里呢？\n客户: 两颊，起皮",
     )
-    assert (
-        out.returncode == 0 and "[uncover_need]" in out.stdout.decode() and "variant 1" in out.stdout.decode()
-    )
+    assert out.returncode == 0 and "[uncover_need]" in out.stdout and "variant 1" in out.stdout
 
 
 @pytest.mark.parametrize(
@@ -90,32 +70,32 @@ def test_plain_text_output_and_stdin(demo_data_dir):
     ],
 )
 def test_bad_input_exits_2_with_a_clear_message(demo_data_dir, args, message):
-    out = run(*args, data_dir=demo_data_dir)
+    out = run_cli(*args, data_dir=demo_data_dir)
     assert out.returncode == 2
-    assert message in out.stderr.decode() and "Traceback" not in out.stderr.decode()
+    assert message in out.stderr and "Traceback" not in out.stderr
 
 
 def test_binary_history_is_refused(demo_data_dir, tmp_path):
     junk = tmp_path / "junk.txt"
     junk.write_bytes(bytes(range(256)) * 8)
-    out = run("draft", "hi", "--history", str(junk), data_dir=demo_data_dir)
-    assert out.returncode == 2 and "Traceback" not in out.stderr.decode()
+    out = run_cli("draft", "hi", "--history", str(junk), data_dir=demo_data_dir)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
 
 
 def test_huge_paste_is_trimmed_with_a_notice(demo_data_dir):
     text = "\n".join(f"客户: 第{i}句，我的脸很油" if i % 2 == 0 else f"我: 好的{i}" for i in range(8000))[
         :100_000
     ]
-    out = run("draft", "-", "--json", data_dir=demo_data_dir, stdin=text.encode())
+    out = run_cli("draft", "-", "--json", data_dir=demo_data_dir, stdin=text)
     data = json.loads(out.stdout)
     assert any("kept the most recent" in n for n in data["notices"])
 
 
 def test_wrong_setting_gives_one_actionable_message(tmp_path):
-    out = run("draft", "hi", data_dir=tmp_path, env={"ASSISTANT_STRUCTURED_METHOD": "xml"})
-    assert out.returncode == 2 and "ASSISTANT_STRUCTURED_METHOD" in out.stderr.decode()
-    out = run("draft", "hi", data_dir=tmp_path, env={"ASSISTANT_ENGINE": "llm"})
-    assert out.returncode == 2 and "OPENAI_API_KEY" in out.stderr.decode()
+    out = run_cli("draft", "hi", data_dir=tmp_path, env={"ASSISTANT_STRUCTURED_METHOD": "xml"})
+    assert out.returncode == 2 and "ASSISTANT_STRUCTURED_METHOD" in out.stderr
+    out = run_cli("draft", "hi", data_dir=tmp_path, env={"ASSISTANT_ENGINE": "llm"})
+    assert out.returncode == 2 and "OPENAI_API_KEY" in out.stderr
 
 
 def test_kb_commands(tmp_path):
@@ -123,13 +103,13 @@ def test_kb_commands(tmp_path):
     catalog.write_text(
         "id,name,category,price,skin_types,concerns\nX1,测试精华,serum,99,油皮,控油\n", encoding="utf-8"
     )
-    out = run("kb", "ingest", str(catalog), data_dir=tmp_path / "d")
-    assert out.returncode == 0 and "added 1" in out.stdout.decode()
-    out = run("kb", "search", "控油", "--json", data_dir=tmp_path / "d")
+    out = run_cli("kb", "ingest", str(catalog), data_dir=tmp_path / "d")
+    assert out.returncode == 0 and "added 1" in out.stdout
+    out = run_cli("kb", "search", "控油", "--json", data_dir=tmp_path / "d")
     hits = json.loads(out.stdout)
     assert hits[0]["chunk"]["product_id"] == "X1" and hits[0]["matched_terms"]
-    stats = json.loads(run("kb", "stats", "--json", data_dir=tmp_path / "d").stdout)
+    stats = json.loads(run_cli("kb", "stats", "--json", data_dir=tmp_path / "d").stdout)
     assert stats["sources"] == 1 and stats["products"] == 1
-    assert run("kb", "remove", "cat.csv", data_dir=tmp_path / "d").returncode == 0
-    assert json.loads(run("kb", "stats", "--json", data_dir=tmp_path / "d").stdout)["sources"] == 0
-    assert run("kb", "remove", "cat.csv", data_dir=tmp_path / "d").returncode == 2
+    assert run_cli("kb", "remove", "cat.csv", data_dir=tmp_path / "d").returncode == 0
+    assert json.loads(run_cli("kb", "stats", "--json", data_dir=tmp_path / "d").stdout)["sources"] == 0
+    assert run_cli("kb", "remove", "cat.csv", data_dir=tmp_path / "d").returncode == 2

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ from assistant.evals.runner import RunOptions, run_suites
 from assistant.evals.suite import SuiteError, load_suite
 from assistant.settings import load_settings
 from tests.conftest import ROOT
+from tests.support import run_cli
 
 pytest_plugins = ["tests.llm_fixtures"]
 
@@ -66,20 +64,6 @@ def write_suite(folder: Path, text: str = ISSUE_SHAPE) -> Path:
     return path
 
 
-def cli(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENAI_"))}
-    environment.update(
-        {"ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_ENV_FILE": "/nonexistent", **(env or {})}
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=300,
-    )
-
-
 def test_the_issue_shape_runs_against_the_knowledge_it_names(tmp_path):
     path = write_suite(tmp_path)
     suite = load_suite(path)
@@ -100,7 +84,7 @@ def test_report_says_which_case_failed_which_check_and_why(tmp_path):
         "products_none_of: [T-3]", "products_none_of: [T-2]"
     )
     path = write_suite(tmp_path, text)
-    out = cli("eval", "run", str(path), "--out", str(tmp_path / "out"), data_dir=tmp_path / "d")
+    out = run_cli("eval", "run", str(path), "--out", str(tmp_path / "out"), data_dir=tmp_path / "d")
     assert out.returncode == 1, out.stderr
     assert "oily-ask-01: stage: expected propose, got uncover_need" in out.stdout
     assert "oily-match-01: products_expected: recommended ['T-2'], which must not be" in out.stdout
@@ -128,7 +112,7 @@ def test_invalid_suites_exit_2_naming_file_case_and_field(tmp_path, mutation, wh
     path = write_suite(tmp_path, ISSUE_SHAPE.replace(*mutation))
     with pytest.raises(SuiteError, match=where):
         load_suite(path)
-    out = cli("eval", "run", str(path), data_dir=tmp_path / "d")
+    out = run_cli("eval", "run", str(path), data_dir=tmp_path / "d")
     assert (
         out.returncode == 2
         and str(path) in out.stderr
@@ -138,7 +122,7 @@ def test_invalid_suites_exit_2_naming_file_case_and_field(tmp_path, mutation, wh
 
 
 def test_shipped_suites_meet_their_thresholds_offline(tmp_path):
-    out = cli("eval", "run", str(ROOT / "evals"), "--concurrency", "4", "--json", data_dir=tmp_path)
+    out = run_cli("eval", "run", str(ROOT / "evals"), "--concurrency", "4", "--json", data_dir=tmp_path)
     results = json.loads(out.stdout)
     assert out.returncode == 0, [s["thresholds"] for s in results["suites"] if not s["passed"]]
     assert results["metrics"]["cases"] >= 80

@@ -14,6 +14,7 @@ from assistant.evals.suite import Case
 from assistant.models import Role, Turn
 from assistant.reviewlog import ReviewLog, edit_ratio
 from assistant.transcript import continue_thread
+from tests.support import run_cli
 
 
 def make_draft(demo, log: ReviewLog, customer_id: str | None, message: str, operator: str = "ann") -> int:
@@ -144,22 +145,12 @@ def test_whole_chat_paste_replaces_the_thread():
     assert [t.text for t in conversation.turns] == ["旧消息", "再来一条"]
 
 
-def test_cli_export_writes_a_valid_suite(demo, tmp_path, monkeypatch):
-    import subprocess
-    import sys
-
+def test_cli_export_writes_a_valid_suite(demo, tmp_path):
     data = tmp_path / "data"
     log = ReviewLog.in_data_dir(data)
     draft_id = make_draft(demo, log, log.create_customer("A"), "你好，我是干皮，脸上起皮")
     log.decide(draft_id, "approved", final_text="您好～干皮起皮的话，主要是在两颊还是全脸呢？")
-    env = {"ASSISTANT_DATA_DIR": str(data), "ASSISTANT_ENV_FILE": "/nonexistent", "PATH": "/usr/bin:/bin"}
-    out = subprocess.run(
-        [sys.executable, "-m", "assistant", "eval", "export", "--out", str(tmp_path / "s.yaml")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    out = run_cli("eval", "export", "--out", str(tmp_path / "s.yaml"), data_dir=data)
     assert out.returncode == 0, out.stderr
     suite = yaml.safe_load((tmp_path / "s.yaml").read_text(encoding="utf-8"))
     assert suite["cases"][0]["id"] == f"review-{draft_id}" and suite["cases"][0][

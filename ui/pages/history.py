@@ -11,6 +11,7 @@ import streamlit as st
 import yaml
 
 from assistant.errors import AssistantError
+from assistant.reviewlog import DRAFT_COLUMNS
 from ui.state import get_reviewlog
 
 st.title("🗂️ 客户与记录 Customers & history")
@@ -56,21 +57,7 @@ if drafts:
         hide_index=True,
         use_container_width=True,
     )
-    table = pd.DataFrame(drafts)[
-        [
-            "id",
-            "created",
-            "customer",
-            "operator",
-            "stage",
-            "engine",
-            "decision",
-            "edit_ratio",
-            "input_text",
-            "final_text",
-            "reason_text",
-        ]
-    ]
+    table = pd.DataFrame(drafts)[list(DRAFT_COLUMNS)]
     table["created"] = pd.to_datetime(table["created"], unit="s")
     st.subheader("草稿 Drafts")
     st.dataframe(table, hide_index=True, use_container_width=True)
