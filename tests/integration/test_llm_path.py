@@ -28,7 +28,7 @@ from tests.fake_openai import Delay, Error, FakeOpenAI, count_tokens, free_port
 pytest_plugins = ["tests.llm_fixtures"]  # the `fake_llm` fixture
 
 KEY = "sk-test-secret"
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parent.parent.parent
 
 # -- conversations and scripted answers ---------------------------------------------------
 FIRST_CONTACT = "你好，想买点护肤品"  # the rules say: stage ask (no concern known yet)
