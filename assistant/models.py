@@ -72,6 +72,75 @@ class Stage(StrEnum):
 SCRIPT_STAGES = (Stage.ask, Stage.uncover_need, Stage.propose, Stage.confirm_expectation, Stage.match_product)
 
 
+class Act(StrEnum):
+    """What one customer turn does (a turn may do several). Defined with examples in
+    assistant/analysis/corpus/README.md; the labelled corpus uses exactly these ids."""
+
+    affirm = "affirm"  # yes / agrees / confirms / accepts (对对对, 是滴, 行听你的, makes sense)
+    deny = "deny"  # no / corrects what the operator said (不是, 也不全是, not really)
+    hesitate = "hesitate"  # unsure, wants to think, doubts (我再想想, 怕没用, not sure)
+    ask_results = "ask_results"  # does it work / what results (有用吗, will it help)
+    ask_time = "ask_time"  # how long until it works (多久见效, how soon)
+    ask_price = "ask_price"  # what it costs (一套下来多少钱, how much)
+    ask_safety = "ask_safety"  # is it safe/suitable for a condition (孕妇能用吗, ok for sensitive skin?)
+    ask_usage = "ask_usage"  # how/when/in what order to use (早晚都用吗, which goes first)
+    ask_logistics = "ask_logistics"  # shipping, order status, returns, authenticity, stock
+    ask_product = "ask_product"  # what should I buy / recommend something (推荐一下, 买哪个)
+    state_budget = "state_budget"  # gives a budget (两百以内, under $30, 不差钱)
+    state_texture = "state_texture"  # texture preference (清爽点, something rich)
+    state_timeframe = "state_timeframe"  # time frame or result expected (一个月内, before my wedding)
+    state_constraint = "state_constraint"  # pregnancy, breastfeeding, allergy, fragrance-free (or none)
+    report_concern = "report_concern"  # skin type, concern, symptom or its context (大油田, 草莓鼻)
+    report_routine = "report_routine"  # what they use now (现在就用个洗面奶)
+    provide_info = "provide_info"  # an order number, a photo, age, other requested detail
+    complain = "complain"  # complaint, refund, wrong item, leaking bottle, bad service
+    reaction = "reaction"  # an adverse reaction after using a product (用了起疹子)
+    small_talk = "small_talk"  # greeting, thanks, chit-chat, emoji only
+    discount = "discount"  # asks for a discount, gift or lower price
+    injection = "injection"  # tries to instruct the assistant (忽略之前的指令)
+
+
+ACTS = tuple(a.value for a in Act)
+QUESTION_ACTS = (
+    Act.ask_results,
+    Act.ask_time,
+    Act.ask_price,
+    Act.ask_safety,
+    Act.ask_usage,
+    Act.ask_logistics,
+    Act.ask_product,
+)
+
+
+class OperatorAct(StrEnum):
+    """What one operator turn does (in a pasted chat or the thread)."""
+
+    ask = "ask"  # open questions about skin, concern, routine (step 1)
+    restate = "restate"  # restates the need and asks for a yes (step 2)
+    propose = "propose"  # an approach without products (step 3)
+    expect = "expect"  # asks agreement/expectations: texture, budget, time, constraints (step 4)
+    recommend = "recommend"  # names products (step 5)
+    answer = "answer"  # answers a question, logistics, policy
+    aftersales = "aftersales"  # handles a complaint or reaction
+    small_talk = "small_talk"  # greeting, pleasantries
+
+
+OPERATOR_ACTS = tuple(a.value for a in OperatorAct)
+# what the customer has given: never asked again (SCRIPT.md "Never ask for what is known")
+KNOWN_FIELDS = (
+    "skin_type",
+    "concerns",
+    "budget",
+    "constraints",
+    "texture",
+    "timeframe",
+    "routine",
+    "age",
+    "order_number",
+    "photo",
+)
+
+
 class Role(StrEnum):
     customer = "customer"
     operator = "operator"
@@ -124,6 +193,9 @@ class Slots(BaseModel):
     age: int | None = None
     routine: str | None = None
     expectations: Expectations = Field(default_factory=lambda: Expectations())
+    budget_per_item: bool = Field(False, description="the budget is per product (每样/单品/each)")
+    order_number: str | None = Field(None, description="an order number the customer gave")
+    photo_sent: bool = Field(False, description="the customer sent a photo")
     tier: str | None = Field(None, description="ordinary / junior / core")
     tags: list[str] = Field(default_factory=list)
     need_confirmed: bool = False
@@ -149,6 +221,13 @@ class Evidence(BaseModel):
     turn: int | None = None
 
 
+class Question(BaseModel):
+    """The customer's open question in the last turn: the reply answers it first."""
+
+    kind: Literal["results", "time", "price", "safety", "usage", "logistics", "product", "other"]
+    text: str = Field(description="the question as the customer wrote it")
+
+
 class Analysis(BaseModel):
     slots: Slots
     stage: Stage
@@ -158,6 +237,11 @@ class Analysis(BaseModel):
     reason: str = ""
     analyzer: str = "rules"
     overridden: bool = False
+    acts: list[Act] = Field(default_factory=list, description="what the last customer turn does")
+    question: Question | None = Field(None, description="the open question the reply must answer")
+    answered: list[str] = Field(
+        default_factory=list, description=f"what the customer has already given, from {KNOWN_FIELDS}"
+    )
 
 
 class Product(BaseModel):

@@ -129,6 +129,12 @@ def _trim(turns: list[Turn], max_chars: int) -> tuple[list[Turn], list[str]]:
     return kept, [f"Input was {total} characters; kept the most recent {max_chars} and dropped {what}."]
 
 
+def parse_chat(text: str, *, max_chars: int = 6000) -> Conversation:
+    """Text the operator pasted as a chat: WeChat's copied format or role-prefixed lines;
+    anything else becomes one customer message."""
+    return parse_conversation(text, max_chars=max_chars)
+
+
 def parse_conversation(text: str, *, max_chars: int = 6000) -> Conversation:
     """Parse pasted text into turns; unknown formats become one customer message."""
     check_text(text)

@@ -1,5 +1,5 @@
-"""Drafting: engines that write the reply for the derived stage, behind one interface."""
+"""Drafting engines: the offline composer and the LLM engine share DraftContext and EngineResult."""
 
-from assistant.drafting.base import DraftContext, DraftEngine, EngineResult
+from assistant.drafting.base import DraftContext, EngineResult
 
-__all__ = ["DraftContext", "DraftEngine", "EngineResult"]
+__all__ = ["DraftContext", "EngineResult"]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from assistant.fit import Match
-from assistant.models import Analysis, Conversation, Finding, Hit, Product
+from assistant.models import Analysis, Conversation, Hit, Product
 
 TokenCallback = Callable[[str], None]
 
@@ -24,6 +23,8 @@ class DraftContext:
     products: list[Product]  # the whole catalog, for the guard and for naming
     variants: int = 3
     product_chunks: dict[str, str] = field(default_factory=dict)  # product id -> chunk id, for citations
+    attempt: int = 0  # 0 for the first draft; Regenerate counts up, so every attempt reads differently
+    routine: list[str] = field(default_factory=list)  # the agreed routine as catalog categories, in order
 
 
 @dataclass
@@ -32,12 +33,3 @@ class EngineResult:
     product_ids: list[str]
     citation_ids: list[str]
     model: str | None = None
-    llm_calls: int = 0
-    notices: list[str] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-
-
-class DraftEngine(Protocol):
-    name: str
-
-    def draft(self, ctx: DraftContext, on_token: TokenCallback | None = None) -> EngineResult: ...

@@ -25,7 +25,6 @@ from assistant.evals.checks import run_checks
 from assistant.evals.suite import Case, Suite
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
-from assistant.transcript import conversation_from_turns
 from assistant.usage import call_scope
 
 if TYPE_CHECKING:
@@ -118,10 +117,9 @@ class SuiteRunner:
         started = time.perf_counter()
         with call_scope(repeat=repeat) as scope:
             try:
-                draft = assistant.draft(
-                    conversation_from_turns(case.conversation),
-                    parse_profile({**suite.profile, **case.profile}),
-                )
+                conversation = case.to_conversation()
+                run.conversation = [{t.role.value: t.text} for t in conversation.turns]
+                draft = assistant.draft(conversation, parse_profile({**suite.profile, **case.profile}))
             except AssistantError as exc:
                 run.error = str(exc)
                 run.latency_ms = (time.perf_counter() - started) * 1000
@@ -132,9 +130,7 @@ class SuiteRunner:
             if judge_wanted and self._llm is not None:
                 from assistant.evals.judge import judge
 
-                transcript = "\n".join(
-                    f"{next(iter(t))}: {next(iter(t.values()))}" for t in case.conversation
-                )
+                transcript = "\n".join(f"{next(iter(t))}: {next(iter(t.values()))}" for t in run.conversation)
                 run.judge = judge(self._llm, transcript, draft, _context_text(assistant, draft))
         run.stage = draft.stage.value
         run.reply, run.variants, run.engine = draft.reply, draft.variants, draft.engine

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from assistant.analysis.profile import parse_profile
 from assistant.errors import AssistantError
-from assistant.models import Stage
+from assistant.models import Conversation, Stage
+from assistant.transcript import conversation_from_turns, parse_chat
 
 
 class SuiteError(AssistantError):
@@ -32,20 +33,38 @@ class Expect(BaseModel):
     max_chars: int | None = Field(
         None, gt=0, description="reply length in characters (each CJK character counts 1)"
     )
+    answer_facts: list[str] = Field(
+        default_factory=list,
+        description="the key facts a reply that answers the customer's question contains; each item "
+        "is one fact, alternatives separated by | (e.g. '4周|四周|28天')",
+    )
 
 
 class Case(BaseModel):
     model_config = ConfigDict(extra="allow")
     id: str = Field(min_length=1)
     conversation: list[dict[str, str]] = Field(
-        min_length=1, description="oldest first; {customer: …} or {operator: …}"
+        default_factory=list, description="oldest first; {customer: …} or {operator: …}"
+    )
+    chat: str | None = Field(
+        None,
+        description="instead of `conversation`: the chat as an operator pastes it (WeChat's copied "
+        "format or 客户:/我: lines), parsed as a chat",
     )
     profile: dict[str, Any] = Field(default_factory=dict)
     expect: Expect
 
+    @model_validator(mode="after")
+    def _one_source(self) -> Case:
+        if bool(self.conversation) == bool(self.chat and self.chat.strip()):
+            raise ValueError("give either `conversation` (a list of turns) or `chat` (pasted text), not both")
+        return self
+
     @field_validator("conversation")
     @classmethod
     def _turns(cls, turns: list[dict[str, str]]) -> list[dict[str, str]]:
+        if not turns:
+            return turns
         for n, turn in enumerate(turns, start=1):
             if len(turn) != 1 or next(iter(turn)) not in ("customer", "operator"):
                 raise ValueError(f"turn {n} must be {{customer: …}} or {{operator: …}}, got {list(turn)}")
@@ -54,6 +73,12 @@ class Case(BaseModel):
         if "customer" not in turns[-1]:
             raise ValueError("the last turn must be the customer's message to answer")
         return turns
+
+    def to_conversation(self) -> Conversation:
+        """The conversation the case drafts for: its turns, or its pasted chat parsed as a chat."""
+        if self.chat:
+            return parse_chat(self.chat)
+        return conversation_from_turns(self.conversation)
 
 
 RATE_METRICS = {
