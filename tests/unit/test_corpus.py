@@ -119,7 +119,9 @@ def test_every_operator_act_has_enough_examples_in_both_languages():
     for lang in ("zh", "en"):
         per_lang = Counter(act for row in rows if row["lang"] == lang for act in row["acts"])
         thin = {act: per_lang[act] for act in OPERATOR_ACTS if per_lang[act] < MIN_PER_OPERATOR_ACT_PER_LANG}
-        assert not thin, f"operator.jsonl: fewer than {MIN_PER_OPERATOR_ACT_PER_LANG} {lang} examples for {thin}"
+        assert not thin, (
+            f"operator.jsonl: fewer than {MIN_PER_OPERATOR_ACT_PER_LANG} {lang} examples for {thin}"
+        )
     zh_share = sum(row["lang"] == "zh" for row in rows) / len(rows)
     assert 0.5 <= zh_share <= 0.7, f"operator.jsonl: {zh_share:.0%} Chinese, expected about 60%"
 
