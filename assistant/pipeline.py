@@ -1,6 +1,7 @@
 """The data flow of one draft: transcript → analysis → retrieval → drafting → guard.
 
-`Assistant` wires the steps together once per process; each step receives its dependencies.
+`DraftFlow` runs the steps; it receives the knowledge base and the LLM client as dependencies
+(`assistant.services.build` wires them once per process) and hands nothing out.
 """
 
 from __future__ import annotations
@@ -8,18 +9,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.analysis.profile import Profile
 from assistant.analysis.rules import RuleAnalyzer
 from assistant.drafting.base import DraftContext, EngineResult, TokenCallback
 from assistant.drafting.offline import OfflineEngine
-from assistant.embedding import build_embedder
 from assistant.errors import LLMError
 from assistant.fit import match_products
 from assistant.guard import Guard
-from assistant.knowledge.ingest import Ingestor, IngestReport
+from assistant.knowledge.base import KnowledgeBase
 from assistant.models import (
     Analysis,
     Citation,
@@ -31,10 +30,9 @@ from assistant.models import (
     Slots,
     Stage,
 )
-from assistant.retrieval import Filters, Retriever
+from assistant.retrieval import Filters
 from assistant.settings import Settings
 from assistant.stage import derive_stage
-from assistant.store import KnowledgeStore, open_client
 from assistant.transcript import parse_conversation
 from assistant.usage import CallScope, call_scope
 
@@ -45,15 +43,12 @@ log = logging.getLogger(__name__)
 MAX_LLM_CALLS = 2
 
 
-class Assistant:
-    def __init__(self, settings: Settings, store: KnowledgeStore | None = None, llm: LLMClient | None = None):
+class DraftFlow:
+    def __init__(self, settings: Settings, kb: KnowledgeBase, llm: LLMClient | None = None):
         self.settings = settings
-        self.store = store or KnowledgeStore(
-            open_client(settings), build_embedder(settings), settings.collection
-        )
+        self.kb = kb
         self._warm_lock = threading.Lock()
         self._warmed = False
-        self.retriever = Retriever(self.store, Path(settings.data_dir) / "index")
         self.rules = RuleAnalyzer(settings.usd_to_cny)
         self.offline = OfflineEngine(settings.prompts_dir)
         self.llm = llm
@@ -62,16 +57,7 @@ class Assistant:
 
             self.llm = LLMClient(settings)
 
-    # -- knowledge --------------------------------------------------------------------
-    def ensure_knowledge(self) -> IngestReport | None:
-        """On first use, ingest the demo knowledge so the app works out of the box."""
-        if self.store.source_records() or not Path(self.settings.knowledge_dir).exists():
-            return None
-        return self.ingestor().ingest([Path(self.settings.knowledge_dir)])
-
-    def ingestor(self) -> Ingestor:
-        return Ingestor(self.store, self.settings.chunk_size, self.settings.chunk_overlap)
-
+    # -- warm-up ----------------------------------------------------------------------
     def start_warm_up(self) -> None:
         """Once, in the background: load jieba's dictionary, the search index and the templates, so
         the first draft is as fast as the others. Offline only (no LLM call). The console calls it
@@ -114,32 +100,38 @@ class Assistant:
         )
 
     # -- drafting ---------------------------------------------------------------------
-    def context(self, conversation: Conversation, analysis: Analysis) -> DraftContext:
+    def context(self, conversation: Conversation, analysis: Analysis, attempt: int = 0) -> DraftContext:
         slots = analysis.slots
-        products = self.retriever.products()
+        products = self.kb.products()
         query = " ".join(
             [conversation.last_customer_text, *slots.concern_words, *slots.concerns, *slots.skin_types]
         )
         hits = (
             []
             if analysis.stage is Stage.escalate
-            else self.retriever.search(query, k=self.settings.top_k, filters=Filters(kind="article"))
+            else self.kb.search(query, k=self.settings.top_k, filters=Filters(kind="article"))
         )
         faq = []
         if analysis.intents.logistics:
             faq = [
                 h
-                for h in self.retriever.search(
-                    conversation.last_customer_text, k=4, filters=Filters(kind="faq")
-                )
+                for h in self.kb.search(conversation.last_customer_text, k=4, filters=Filters(kind="faq"))
                 if (h.chunk.text.startswith("问") == (analysis.language == "zh"))
             ][:1]
         matches = match_products(products, slots) if analysis.stage is Stage.match_product else []
         product_chunks = {}
         if matches:
-            product_chunks = self.retriever.product_chunk_ids([m.product.id for m in matches])
+            product_chunks = self.kb.product_chunk_ids([m.product.id for m in matches])
         return DraftContext(
-            conversation, analysis, hits, faq, matches, products, self.settings.variants, product_chunks
+            conversation,
+            analysis,
+            hits,
+            faq,
+            matches,
+            products,
+            self.settings.variants,
+            product_chunks,
+            attempt=attempt,
         )
 
     def draft(
@@ -148,9 +140,11 @@ class Assistant:
         profile: Profile | None = None,
         on_token: TokenCallback | None = None,
         engine: str | None = None,
+        attempt: int = 0,
     ) -> Draft:
+        """The draft reply; `attempt` counts Regenerate presses (0 = first draft), so each reads differently."""
         with call_scope() as scope:  # counts this draft's LLM calls, whatever runs beside it
-            return self._draft(conversation, profile, on_token, engine, scope)
+            return self._draft(conversation, profile, on_token, engine, scope, attempt)
 
     def _draft(
         self,
@@ -159,11 +153,12 @@ class Assistant:
         on_token: TokenCallback | None,
         engine: str | None,
         scope: CallScope,
+        attempt: int = 0,
     ) -> Draft:
         started = time.perf_counter()
         notices = list(conversation.notices)
         analysis = self.analyze(conversation, profile, notices)
-        ctx = self.context(conversation, analysis)
+        ctx = self.context(conversation, analysis, attempt)
         guard = Guard(ctx.products)
         wanted = engine or ("llm" if self.settings.use_llm_engine else "offline")
         result: EngineResult | None = None
@@ -267,7 +262,7 @@ class Assistant:
     def _citations(self, result: EngineResult) -> list[Citation]:
         out = []
         for cid in result.citation_ids:
-            chunk = self.retriever.chunk(cid)
+            chunk = self.kb.chunk(cid)
             if chunk is not None:
                 out.append(
                     Citation(
@@ -278,10 +273,3 @@ class Assistant:
                     )
                 )
         return out
-
-
-def build_assistant(settings: Settings) -> Assistant:
-    """The assistant with its knowledge ready."""
-    assistant = Assistant(settings)
-    assistant.ensure_knowledge()
-    return assistant

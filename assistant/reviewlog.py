@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS drafts (
 CREATE INDEX IF NOT EXISTS drafts_created ON drafts(created);
 CREATE INDEX IF NOT EXISTS turns_customer ON turns(customer_id, id);
 """
-DECISIONS = ("approved", "edited", "rejected")
+DECISIONS = ("approved", "edited", "rejected", "regenerated")
 # the columns people read (the CSV export and the console's drafts table)
 DRAFT_COLUMNS = (
     "id",
@@ -207,10 +207,11 @@ class ReviewLog:
         operator: str | None = None,
         variant: int = 0,
     ) -> dict[str, Any]:
-        """Record approve / reject. Approving with a changed text records `edited` and the edit ratio;
-        approving appends the customer's new turns and the sent reply to the customer's thread."""
-        if decision not in ("approved", "rejected"):
-            raise InputError("decision must be approved or rejected")
+        """Record approve / reject / regenerated (the operator asked for another draft instead).
+        Approving with a changed text records `edited` and the edit ratio; approving appends the
+        customer's new turns and the sent reply to the customer's thread."""
+        if decision not in ("approved", "rejected", "regenerated"):
+            raise InputError("decision must be approved, rejected or regenerated")
         if decision == "rejected" and not (reason or "").strip():
             raise InputError("say why the draft is rejected (it helps improve the prompts)")
         with self._transaction() as db:
@@ -232,7 +233,7 @@ class ReviewLog:
                 "operator = COALESCE(?, operator) WHERE id = ?",
                 (
                     decision,
-                    final if decision != "rejected" else None,
+                    final if decision in ("approved", "edited") else None,
                     reason,
                     time.time(),
                     ratio,
@@ -284,7 +285,7 @@ class ReviewLog:
             groups.setdefault(str(d[by]) if by else "all", []).append(d)
         out = []
         for key, rows in sorted(groups.items()):
-            decided = [r for r in rows if r["decision"] != "pending"]
+            decided = [r for r in rows if r["decision"] not in ("pending", "regenerated")]
             sent = [r for r in decided if r["decision"] in ("approved", "edited")]
             ratios = [r["edit_ratio"] for r in sent if r["edit_ratio"] is not None]
             out.append(
@@ -295,6 +296,7 @@ class ReviewLog:
                     "approval_rate": round(len(sent) / len(decided), 3) if decided else None,
                     "edited": sum(r["decision"] == "edited" for r in rows),
                     "rejected": sum(r["decision"] == "rejected" for r in rows),
+                    "regenerated": sum(r["decision"] == "regenerated" for r in rows),
                     "edit_ratio": round(sum(ratios) / len(ratios), 3) if ratios else None,
                     "latency_ms": round(sum(r["latency_ms"] for r in rows) / len(rows), 1),
                 }

@@ -42,12 +42,12 @@ def server_env(data_dir: Path) -> dict[str, str]:
 
 
 def ingest(data_dir: Path) -> None:
-    from assistant.pipeline import Assistant
+    from assistant.knowledge.base import KnowledgeBase
     from assistant.settings import load_settings
 
-    Assistant(
+    KnowledgeBase.open(
         load_settings(ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_ENV_FILE="/nonexistent")
-    ).ensure_knowledge()
+    ).ensure_demo()
 
 
 def measure(

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from assistant.guard import Guard
-from assistant.pipeline import Assistant
+from assistant.services import build
 from assistant.settings import load_settings
 from assistant.transcript import parse_conversation
 from bench.common import summary_ms, write
@@ -70,10 +70,9 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
-        assistant = Assistant(
+        assistant = build(
             load_settings(ASSISTANT_DATA_DIR=data_dir, ASSISTANT_ENGINE="offline", ASSISTANT_ANALYZER="rules")
-        )
-        assistant.ensure_knowledge()
+        ).drafts
         pool = conversations(args.shared)
         assistant.draft(parse_conversation(pool[0]))  # warm-up: jieba dictionary, caches
         steps: dict[str, list[float]] = {

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from assistant.pipeline import Assistant
+from assistant.knowledge.base import KnowledgeBase
 from assistant.settings import load_settings
 from bench.common import summary_ms, write
 
@@ -72,13 +72,13 @@ def filler(folder: Path, chunks: int, pool: list[str], seed: int = 7) -> None:
         (folder / f"filler-{f:04d}.md").write_text("\n".join(lines), encoding="utf-8")
 
 
-def quality(assistant: Assistant, queries: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+def quality(kb: KnowledgeBase, queries: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     out = {}
     for mode in MODES:
         recall, rr, times = 0.0, 0.0, []
         for q in queries:
             start = time.perf_counter()
-            hits = assistant.retriever.search(q["query"], k=5, mode=mode)
+            hits = kb.retriever.search(q["query"], k=5, mode=mode)
             times.append(time.perf_counter() - start)
             keys = [h.chunk.product_id or h.chunk.source for h in hits]
             relevant = set(q["relevant"])
@@ -105,14 +105,14 @@ def main() -> None:
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             tmp_path = Path(tmp)
-            assistant = Assistant(
+            kb = KnowledgeBase.open(
                 load_settings(
                     ASSISTANT_DATA_DIR=str(tmp_path / "data"),
                     ASSISTANT_ENGINE="offline",
                     ASSISTANT_ENV_FILE="/nonexistent",
                 )
             )
-            ingestor = assistant.ingestor()
+            ingestor = kb.ingestor()
             started = time.perf_counter()
             ingestor.ingest([ROOT / "knowledge"])
             data = args.shared / "data" / "products"
@@ -128,24 +128,24 @@ def main() -> None:
                 ingestor.ingest(
                     [data / "taobao_beauty_titles_3497.csv"], mapping={"name": "title", "price": "price_cny"}
                 )
-            base = assistant.store.count()
+            base = kb.store.count()
             corpus = tmp_path / "filler"
             corpus.mkdir()
             filler(corpus, max(0, size - base), pool)
             gen_started = time.perf_counter()
             report = ingestor.ingest([corpus])
             cold_seconds = time.perf_counter() - gen_started
-            total = assistant.store.count()
+            total = kb.store.count()
             again = ingestor.ingest([ROOT / "knowledge", corpus])
             index_started = time.perf_counter()
-            assistant.retriever.refresh(force=True)
+            kb.retriever.refresh(force=True)
             index_seconds = time.perf_counter() - index_started
-            restarted = Assistant(assistant.settings)  # a new process would do this: load the snapshot
+            restarted = KnowledgeBase.open(kb.settings)  # a new process would do this: load the snapshot
             snapshot_started = time.perf_counter()
             restarted.retriever.refresh()
             snapshot_seconds = time.perf_counter() - snapshot_started
             for q in queries[:5]:  # warm-up
-                assistant.retriever.search(q["query"], k=5)
+                kb.retriever.search(q["query"], k=5)
             results["sizes"][str(size)] = {
                 "chunks": total,
                 "cold_ingest": {
@@ -158,7 +158,7 @@ def main() -> None:
                 "index_build_seconds": round(index_seconds, 2),
                 "index_snapshot_load_seconds": round(snapshot_seconds, 2),
                 "total_build_seconds": round(time.perf_counter() - started, 1),
-                "quality_and_latency": quality(assistant, queries),
+                "quality_and_latency": quality(kb, queries),
             }
             print(size, results["sizes"][str(size)])
     path = write("retrieval", results)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.pipeline import Assistant
+from assistant.knowledge.base import KnowledgeBase
+from assistant.pipeline import DraftFlow
 from assistant.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,14 +34,15 @@ def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings = load_settings(
         ASSISTANT_DATA_DIR=str(path), ASSISTANT_ENGINE="offline", ASSISTANT_ENV_FILE="/nonexistent"
     )
-    Assistant(settings).ensure_knowledge()
+    KnowledgeBase.open(settings).ensure_demo()
     return path
 
 
 @pytest.fixture(scope="session")
-def demo(demo_data_dir: Path) -> Assistant:
-    """The offline assistant over the demo knowledge (do not write to its store)."""
-    return Assistant(load_settings(ASSISTANT_DATA_DIR=str(demo_data_dir), ASSISTANT_ENGINE="offline"))
+def demo(demo_data_dir: Path) -> DraftFlow:
+    """The offline draft flow over the demo knowledge (do not write to its store)."""
+    settings = load_settings(ASSISTANT_DATA_DIR=str(demo_data_dir), ASSISTANT_ENGINE="offline")
+    return DraftFlow(settings, KnowledgeBase.open(settings))
 
 
 def shared_data(relative: str) -> Path:

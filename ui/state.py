@@ -1,5 +1,5 @@
-"""What the pages share, built once per process (st.cache_resource): settings, the assistant, the
-review log; plus the password gate and the operator's name."""
+"""What the pages share, built once per process (st.cache_resource): settings, the services
+(knowledge base, draft flow, review log); plus the password gate and the operator's name."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from assistant.reviewlog import ReviewLog
 from assistant.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from assistant.pipeline import Assistant
+    from assistant.services import Services
 
 OVERRIDABLE = (
     "ASSISTANT_ENGINE",
@@ -52,15 +52,15 @@ def settings_or_stop() -> Settings:
 
 
 @st.cache_resource(show_spinner="Preparing the knowledge base (the first start ingests the demo knowledge)…")
-def get_assistant() -> Assistant:
-    from assistant.pipeline import build_assistant  # the store and the models load here, not at import
+def get_services() -> Services:
+    from assistant.services import build  # the store and the models load here, not at import
 
-    return build_assistant(_settings())
+    return build(_settings())
 
 
-def assistant_or_stop() -> Assistant:
+def services_or_stop() -> Services:
     try:
-        return get_assistant()
+        return get_services()
     except AssistantError as exc:
         st.error(f"Cannot start the assistant: {exc}")
         st.stop()
@@ -75,7 +75,7 @@ def get_reviewlog() -> ReviewLog:
 def reset_caches() -> None:
     """After a settings change: rebuild settings, assistant and log on the next run."""
     _settings.clear()
-    get_assistant.clear()
+    get_services.clear()
     get_reviewlog.clear()
 
 

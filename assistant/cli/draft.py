@@ -13,7 +13,7 @@ from assistant.analysis.profile import parse_profile
 from assistant.cli.app import app, friendly
 from assistant.errors import InputError
 from assistant.models import Conversation, Role, Turn
-from assistant.pipeline import build_assistant
+from assistant.services import build
 from assistant.settings import load_settings
 from assistant.transcript import check_text, conversation_from_turns, decode_text, parse_conversation
 
@@ -71,8 +71,7 @@ def draft(
         conversation.turns.append(Turn(role=Role.customer, text=message.strip()))
     else:
         conversation = parse_conversation(message, max_chars=settings.max_input_chars)
-    assistant = build_assistant(settings)
-    result = assistant.draft(conversation, parsed_profile)
+    result = build(settings).drafts.draft(conversation, parsed_profile)
     if as_json:
         typer.echo(json.dumps(result.to_output(), ensure_ascii=False, indent=2))
         return

@@ -8,8 +8,9 @@ from pathlib import Path
 import typer
 
 from assistant.cli.app import friendly
-from assistant.evals.report import build_results, compare, history, load_run, save
-from assistant.evals.runner import RunOptions, run_suites
+from assistant.evals.report import compare, history, load_run
+from assistant.evals.runner import RunOptions
+from assistant.evals.session import failure_line, run_and_save, threshold_line
 from assistant.evals.suite import json_schema, load_suite, suite_paths
 from assistant.settings import load_settings
 
@@ -41,43 +42,25 @@ def run(
         label="cases",
         file=None if not as_json else open("/dev/null", "w"),
     ) as bar:
-        run_id, runs, seconds = run_suites(
+        done = run_and_save(
             loaded,
             settings,
             RunOptions(concurrency, repeat, judge, cache),
             lambda done, total, _: bar.update(1),
+            out,
         )
-    summary = {
-        "engine": "llm" if settings.use_llm_engine else "offline",
-        "model": settings.model if settings.has_llm else None,
-        "analyzer": "llm" if settings.use_llm_analyzer else "rules",
-        "embedder": settings.embedder.value,
-    }
-    results = build_results(run_id, loaded, runs, seconds, summary, repeat, concurrency)
-    folder = save(results, settings.data_dir, out)
+    results = done.results
     if as_json:
         typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
     else:
         for suite in results["suites"]:
-            status = "passed" if suite["passed"] else "FAILED"
-            typer.echo(
-                f"{suite['suite']}: {status} · "
-                + " · ".join(
-                    f"{t['metric']} {t['value']} ({'≥' if t.get('kind') == 'min' else '≤'}{t['threshold']}){'' if t['passed'] else ' ✗'}"
-                    for t in suite["thresholds"]
-                )
-            )
-        failing = [c for c in runs if not c.passed]
+            typer.echo(threshold_line(suite))
+        failing = [c for c in results["cases"] if not c["passed"]]
         for case in failing[:30]:
-            reasons = (
-                "; ".join(f"{c['check']}: {c['detail']}" for c in case.failed_checks())
-                or case.error
-                or "judge"
-            )
-            typer.echo(f"  ✗ {case.suite}/{case.case_id}: {reasons}")
+            typer.echo(f"  ✗ {failure_line(case)}")
         if len(failing) > 30:
-            typer.echo(f"  … {len(failing) - 30} more in {folder / 'summary.md'}")
-        typer.echo(f"{len(runs)} case runs in {seconds:.1f}s · results {folder}")
+            typer.echo(f"  … {len(failing) - 30} more in {done.folder / 'summary.md'}")
+        typer.echo(f"{len(done.runs)} case runs in {results['seconds']:.1f}s · results {done.folder}")
     raise typer.Exit(0 if results["passed"] else 1)
 
 

@@ -9,7 +9,7 @@ import typer
 
 from assistant.cli.app import friendly
 from assistant.errors import InputError
-from assistant.pipeline import Assistant
+from assistant.knowledge.base import KnowledgeBase
 from assistant.retrieval import Filters
 from assistant.settings import load_settings
 
@@ -19,8 +19,8 @@ app = typer.Typer(
 KINDS = ("product", "article", "faq")
 
 
-def _assistant() -> Assistant:
-    return Assistant(load_settings(ASSISTANT_ENGINE="offline", ASSISTANT_ANALYZER="rules"))
+def _kb() -> KnowledgeBase:
+    return KnowledgeBase.open(load_settings(ASSISTANT_ENGINE="offline", ASSISTANT_ANALYZER="rules"))
 
 
 def _mapping(items: list[str]) -> dict[str, str]:
@@ -51,7 +51,7 @@ def ingest(
     if kind is not None and kind not in KINDS:
         raise InputError(f"--kind must be one of {', '.join(KINDS)}")
     mapping = _mapping(map_)
-    assistant = _assistant()
+    kb = _kb()
     with typer.progressbar(
         length=1, label="ingesting", file=None if not as_json else open("/dev/null", "w")
     ) as bar:
@@ -61,7 +61,7 @@ def ingest(
             bar.label = source[-50:]
             bar.update(done - bar.pos)
 
-        report = assistant.ingestor().ingest(paths, kind=kind, mapping=mapping, progress=progress)
+        report = kb.ingestor().ingest(paths, kind=kind, mapping=mapping, progress=progress)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -91,9 +91,9 @@ def search(
         raise InputError(f"--kind must be one of {', '.join(KINDS)}")
     if mode not in ("hybrid", "vector", "bm25"):
         raise InputError("--mode must be hybrid, vector or bm25")
-    assistant = _assistant()
-    assistant.ensure_knowledge()
-    hits = assistant.retriever.search(query, k=k, filters=Filters(kind=kind), mode=mode)
+    kb = _kb()
+    kb.ensure_demo()
+    hits = kb.search(query, k=k, filters=Filters(kind=kind), mode=mode)
     if as_json:
         typer.echo(json.dumps([h.model_dump() for h in hits], ensure_ascii=False, indent=2))
         return
@@ -112,9 +112,7 @@ def search(
 @friendly
 def stats(as_json: bool = typer.Option(False, "--json")) -> None:
     """What is in the store: sources by kind, chunks, products, embedder."""
-    from assistant.knowledge.stats import store_stats
-
-    data = store_stats(_assistant())
+    data = _kb().stats()
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -130,7 +128,7 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
 @friendly
 def remove(source: str = typer.Argument(..., help="The source as `kb stats` lists it.")) -> None:
     """Delete one source and its chunks."""
-    if not _assistant().store.remove_source(source):
+    if not _kb().remove_source(source):
         raise InputError(f"no source {source!r}; see `assistant kb stats` for the list")
     typer.echo(f"removed {source}")
 
@@ -141,5 +139,5 @@ def reset(yes: bool = typer.Option(False, "--yes", help="Do not ask for confirma
     """Delete everything in the knowledge store."""
     if not yes and not typer.confirm("Delete every source and chunk of the knowledge store?"):
         raise typer.Exit(1)
-    _assistant().store.reset()
+    _kb().store.reset()
     typer.echo("knowledge store reset")

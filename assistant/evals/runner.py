@@ -23,7 +23,8 @@ from assistant.analysis.profile import parse_profile
 from assistant.errors import AssistantError
 from assistant.evals.checks import run_checks
 from assistant.evals.suite import Case, Suite
-from assistant.pipeline import Assistant
+from assistant.knowledge.base import KnowledgeBase
+from assistant.pipeline import DraftFlow
 from assistant.settings import Settings
 from assistant.usage import call_scope
 
@@ -67,7 +68,7 @@ class RunOptions:
     cache: bool = True  # reuse LLM answers from earlier runs (same model, prompt, parameters, repeat)
 
 
-def _context_text(assistant: Assistant, draft: Any) -> str:
+def _context_text(draft: Any) -> str:
     lines = [f"[{c.id}] {c.title}: {c.snippet}" for c in draft.citations]
     lines += [f"[product {p.id}] {p.name} ¥{p.price:g}: {p.why}; {p.usage}" for p in draft.products]
     return "\n".join(lines)
@@ -86,27 +87,27 @@ class SuiteRunner:
             self._llm = LLMClient(settings, cache=cache)
         self._temp_dirs: list[tempfile.TemporaryDirectory[str]] = []
 
-    def assistant_for(self, suite: Suite) -> Assistant:
-        """The demo store, or a temporary store holding the knowledge the suite names."""
+    def flow_for(self, suite: Suite) -> DraftFlow:
+        """A draft flow over the demo store, or over a temporary store holding the knowledge the suite names."""
         knowledge = suite.knowledge_path()
         if knowledge is None:
-            assistant = Assistant(self.settings, llm=self._llm)
-            assistant.ensure_knowledge()
-            return assistant
+            kb = KnowledgeBase.open(self.settings)
+            kb.ensure_demo()
+            return DraftFlow(self.settings, kb, self._llm)
         temp = tempfile.TemporaryDirectory(prefix="eval-kb-")
         self._temp_dirs.append(temp)
         settings = self.settings.model_copy(
             update={"data_dir": Path(temp.name), "chroma_url": None, "collection": "eval"}
         )
-        assistant = Assistant(settings, llm=self._llm)
-        report = assistant.ingestor().ingest([knowledge])
+        kb = KnowledgeBase.open(settings)
+        report = kb.ingestor().ingest([knowledge])
         if report.rejected and not report.chunks_total:
             raise AssistantError(
                 f"{suite.path}: the knowledge {knowledge} could not be ingested: {'; '.join(report.errors)}"
             )
-        return assistant
+        return DraftFlow(settings, kb, self._llm)
 
-    def run_case(self, assistant: Assistant, suite: Suite, case: Case, repeat: int) -> CaseRun:
+    def run_case(self, flow: DraftFlow, suite: Suite, case: Case, repeat: int) -> CaseRun:
         run = CaseRun(
             suite=suite.suite,
             case_id=case.id,
@@ -119,19 +120,19 @@ class SuiteRunner:
             try:
                 conversation = case.to_conversation()
                 run.conversation = [{t.role.value: t.text} for t in conversation.turns]
-                draft = assistant.draft(conversation, parse_profile({**suite.profile, **case.profile}))
+                draft = flow.draft(conversation, parse_profile({**suite.profile, **case.profile}))
             except AssistantError as exc:
                 run.error = str(exc)
                 run.latency_ms = (time.perf_counter() - started) * 1000
                 return run
             run.latency_ms = (time.perf_counter() - started) * 1000
-            checks = run_checks(case, draft, assistant.retriever.products())
+            checks = run_checks(case, draft, flow.kb.products())
             judge_wanted = self.options.judge if self.options.judge is not None else self._llm is not None
             if judge_wanted and self._llm is not None:
                 from assistant.evals.judge import judge
 
                 transcript = "\n".join(f"{next(iter(t))}: {next(iter(t.values()))}" for t in run.conversation)
-                run.judge = judge(self._llm, transcript, draft, _context_text(assistant, draft))
+                run.judge = judge(self._llm, transcript, draft, _context_text(draft))
         run.stage = draft.stage.value
         run.reply, run.variants, run.engine = draft.reply, draft.variants, draft.engine
         run.products = [p.id for p in draft.products]
@@ -148,11 +149,11 @@ class SuiteRunner:
         return run
 
     async def run(self, suites: list[Suite]) -> list[CaseRun]:
-        jobs: list[tuple[Assistant, Suite, Case, int]] = []
+        jobs: list[tuple[DraftFlow, Suite, Case, int]] = []
         for suite in suites:
-            assistant = self.assistant_for(suite)
+            flow = self.flow_for(suite)
             for repeat in range(self.options.repeat):
-                jobs.extend((assistant, suite, case, repeat) for case in suite.cases)
+                jobs.extend((flow, suite, case, repeat) for case in suite.cases)
         loop = asyncio.get_running_loop()
         done = 0
         results: list[CaseRun] = []

@@ -18,10 +18,10 @@ import pytest
 
 from assistant.embedding import HashingEmbedder
 from assistant.errors import StoreError
+from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.catalog import read_catalog
 from assistant.knowledge.chunking import chunk_text
 from assistant.knowledge.ingest import Ingestor
-from assistant.pipeline import Assistant
 from assistant.retrieval import Filters
 from assistant.settings import load_settings
 from assistant.store import KnowledgeStore, open_client
@@ -80,8 +80,8 @@ def settings(request, tmp_path):
 
 
 @pytest.fixture
-def assistant(settings) -> Assistant:
-    return Assistant(settings)
+def kb(settings) -> KnowledgeBase:
+    return KnowledgeBase.open(settings)
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -129,11 +129,11 @@ def kb_folder(tmp_path: Path) -> Path:
 
 
 # -- formats --------------------------------------------------------------------------------
-def test_bad_rows_are_reported_with_row_numbers_and_good_rows_kept(assistant, tmp_path):
+def test_bad_rows_are_reported_with_row_numbers_and_good_rows_kept(kb, tmp_path):
     path = write(tmp_path, "cat.csv", CATALOG)
-    report = assistant.ingestor().ingest([path])
+    report = kb.ingestor().ingest([path])
     assert report.added == ["cat.csv"]
-    products = {p.id: p for p in assistant.retriever.products()}
+    products = {p.id: p for p in kb.products()}
     assert set(products) == {"A1", "A2", "A5"}
     errors = {(i.row, i.field) for i in report.issues if i.severity == "error"}
     assert errors == {(4, "price"), (5, "id")}
@@ -148,7 +148,7 @@ def test_bad_rows_are_reported_with_row_numbers_and_good_rows_kept(assistant, tm
     ]
 
 
-def test_json_yaml_and_xlsx_catalogs(assistant, tmp_path):
+def test_json_yaml_and_xlsx_catalogs(kb, tmp_path):
     item = {
         "id": "J1",
         "name": "JSON精华",
@@ -169,9 +169,9 @@ def test_json_yaml_and_xlsx_catalogs(assistant, tmp_path):
     book.active.append(["id", "name", "category", "price", "skin_types", "concerns"])
     book.active.append(["X1", "XLSX水", "toner", 79, "all", "hydration"])
     book.save(tmp_path / "c.xlsx")
-    report = assistant.ingestor().ingest([tmp_path / "a.json", tmp_path / "b.yaml", tmp_path / "c.xlsx"])
+    report = kb.ingestor().ingest([tmp_path / "a.json", tmp_path / "b.yaml", tmp_path / "c.xlsx"])
     assert len(report.added) == 3 and not report.errors
-    products = {p.id: p for p in assistant.retriever.products()}
+    products = {p.id: p for p in kb.products()}
     assert products["J1"].price == 129 and products["X1"].skin_types == [
         "dry",
         "oily",
@@ -181,7 +181,7 @@ def test_json_yaml_and_xlsx_catalogs(assistant, tmp_path):
     ]
 
 
-def test_articles_in_every_format(assistant, tmp_path):
+def test_articles_in_every_format(kb, tmp_path):
     import docx
 
     write(tmp_path, "a.txt", "防晒小知识\n防晒霜要足量涂抹。户外每两小时补涂一次。")
@@ -195,7 +195,7 @@ def test_articles_in_every_format(assistant, tmp_path):
     document.add_paragraph("用无名指轻轻点涂眼周。")
     document.save(tmp_path / "c.docx")
     (tmp_path / "d.pdf").write_bytes(minimal_pdf("Sunscreen should be reapplied every two hours outdoors."))
-    report = assistant.ingestor().ingest([tmp_path / n for n in ("a.txt", "b.html", "c.docx", "d.pdf")])
+    report = kb.ingestor().ingest([tmp_path / n for n in ("a.txt", "b.html", "c.docx", "d.pdf")])
     assert len(report.added) == 4, report.errors
     for query, source in (
         ("补涂", "a.txt"),
@@ -203,24 +203,24 @@ def test_articles_in_every_format(assistant, tmp_path):
         ("无名指", "c.docx"),
         ("reapplied", "d.pdf"),
     ):
-        hits = assistant.retriever.search(query, k=1)
+        hits = kb.search(query, k=1)
         assert hits and hits[0].chunk.source == source, query
-    html = assistant.retriever.search("乳化", k=1)[0].chunk
+    html = kb.search("乳化", k=1)[0].chunk
     assert html.heading == "卸妆指南 > 卸妆 > 注意" and html.kind == "article"
 
 
-def test_faq_pairs_and_chunk_metadata(assistant, tmp_path):
+def test_faq_pairs_and_chunk_metadata(kb, tmp_path):
     root = kb_folder(tmp_path)
-    assistant.ingestor().ingest([root])
-    faq = assistant.retriever.search("发货", k=1, filters=Filters(kind="faq"))[0]
+    kb.ingestor().ingest([root])
+    faq = kb.search("发货", k=1, filters=Filters(kind="faq"))[0]
     assert (
         faq.chunk.text.startswith("问：多久发货？\n答：付款后48小时内发货")
         and faq.chunk.source == "kb/faq/faq.md"
     )
-    article = assistant.retriever.search("缺水", k=1, filters=Filters(kind="article"))[0].chunk
+    article = kb.search("缺水", k=1, filters=Filters(kind="article"))[0].chunk
     assert article.title == "油皮护理" and article.heading == "油皮护理 > 保湿"
     assert article.skin_types == ["oily"] and article.concerns == ["oil-control"]
-    product = assistant.retriever.search("控油洁面", k=1, filters=Filters(kind="product"))[0].chunk
+    product = kb.search("控油洁面", k=1, filters=Filters(kind="product"))[0].chunk
     assert (
         product.product_id == "A1" and product.price == 89 and product.skin_types == ["oily", "combination"]
     )
@@ -235,33 +235,31 @@ def test_chunking_respects_chinese_sentences():
 
 
 # -- incremental, safe ------------------------------------------------------------------------
-def test_incremental_updates(assistant, tmp_path):
+def test_incremental_updates(kb, tmp_path):
     root = kb_folder(tmp_path)
-    first = assistant.ingestor().ingest([root])
+    first = kb.ingestor().ingest([root])
     assert len(first.added) == 3 and first.chunks_written > 0
-    again = assistant.ingestor().ingest([root])
+    again = kb.ingestor().ingest([root])
     assert again.chunks_written == 0 and len(again.unchanged) == 3
-    before = {s: r.chunk_ids for s, r in assistant.store.source_records().items()}
+    before = {s: r.chunk_ids for s, r in kb.store.source_records().items()}
     article = root / "articles" / "oily.md"
     article.write_text(
         article.read_text(encoding="utf-8").replace("每天两次就够了", "早晚各一次就够了"), encoding="utf-8"
     )
-    changed = assistant.ingestor().ingest([root])
+    changed = kb.ingestor().ingest([root])
     assert (
         changed.updated == ["kb/articles/oily.md"] and changed.chunks_written == 1
     )  # only the changed chunk is embedded
-    after = {s: r.chunk_ids for s, r in assistant.store.source_records().items()}
+    after = {s: r.chunk_ids for s, r in kb.store.source_records().items()}
     assert after["kb/products/catalog.csv"] == before["kb/products/catalog.csv"]
-    assert assistant.retriever.search("早晚各一次", k=1)[0].chunk.text.find("早晚各一次") >= 0
-    assert assistant.store.count() == sum(len(ids) for ids in after.values())  # no leftovers
+    assert kb.search("早晚各一次", k=1)[0].chunk.text.find("早晚各一次") >= 0
+    assert kb.store.count() == sum(len(ids) for ids in after.values())  # no leftovers
     (root / "faq" / "faq.md").unlink()
-    pruned = assistant.ingestor().ingest([root])
-    assert pruned.removed == ["kb/faq/faq.md"] and not assistant.retriever.search(
-        "发货", k=3, filters=Filters(kind="faq")
-    )
+    pruned = kb.ingestor().ingest([root])
+    assert pruned.removed == ["kb/faq/faq.md"] and not kb.search("发货", k=3, filters=Filters(kind="faq"))
 
 
-def test_empty_corrupt_and_unsupported_files(assistant, tmp_path):
+def test_empty_corrupt_and_unsupported_files(kb, tmp_path):
     write(tmp_path, "empty.md", "")
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 not a zip")
@@ -269,7 +267,7 @@ def test_empty_corrupt_and_unsupported_files(assistant, tmp_path):
     write(tmp_path, "bad.json", "{not json")
     (tmp_path / "latin1.md").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
     write(tmp_path, "tool.exe", "MZ")
-    report = assistant.ingestor().ingest(
+    report = kb.ingestor().ingest(
         [
             tmp_path / n
             for n in (
@@ -288,7 +286,7 @@ def test_empty_corrupt_and_unsupported_files(assistant, tmp_path):
         ["broken.pdf", "broken.docx", "broken.xlsx", "bad.json", "latin1.md", "tool.exe"]
     )
     assert any("UTF-8" in e for e in report.errors) and any("unsupported" in e for e in report.errors)
-    assert assistant.store.count() == 0 and assistant.store.source_records() == {}  # nothing half-written
+    assert kb.store.count() == 0 and kb.store.source_records() == {}  # nothing half-written
 
 
 def test_large_csv_is_streamed(tmp_path):
@@ -315,7 +313,7 @@ def test_store_refuses_another_embedder(settings, tmp_path):
 KILLER = """
 import os, signal, sys
 from pathlib import Path
-from assistant.pipeline import Assistant
+from assistant.knowledge.base import KnowledgeBase
 from assistant.settings import load_settings
 from assistant.store import KnowledgeStore
 
@@ -323,15 +321,15 @@ def die(*args, **kwargs):  # SIGKILL the moment the ingest reaches this step
     os.kill(os.getpid(), signal.SIGKILL)
 
 setattr(KnowledgeStore, sys.argv[2], die)  # activate: before the switch; collect_garbage: after it
-Assistant(load_settings()).ingestor().ingest([Path(sys.argv[1])])
+KnowledgeBase.open(load_settings()).ingestor().ingest([Path(sys.argv[1])])
 """
 
 
 @pytest.mark.parametrize("step", ["activate", "collect_garbage"])
 def test_kill_9_mid_ingest_leaves_a_consistent_store_and_a_rerun_completes(settings, tmp_path, step):
     root = kb_folder(tmp_path)
-    assistant = Assistant(settings)
-    assistant.ingestor().ingest([root])
+    kb = KnowledgeBase.open(settings)
+    kb.ingestor().ingest([root])
     article = root / "articles" / "oily.md"
     article.write_text(
         article.read_text(encoding="utf-8").replace("每天两次就够了", "新版本的内容"), encoding="utf-8"
@@ -346,14 +344,14 @@ def test_kill_9_mid_ingest_leaves_a_consistent_store_and_a_rerun_completes(setti
         [sys.executable, "-c", KILLER, str(root), step], env=env, cwd=ROOT, capture_output=True, timeout=120
     )
     assert killed.returncode == -signal.SIGKILL
-    view = Assistant(
+    view = KnowledgeBase.open(
         load_settings(
             ASSISTANT_DATA_DIR=str(settings.data_dir),
             ASSISTANT_COLLECTION=settings.collection,
             CHROMA_URL=settings.chroma_url or "",
         )
     )
-    texts = " ".join(h.chunk.text for h in view.retriever.search("油皮 清洁", k=10))
+    texts = " ".join(h.chunk.text for h in view.search("油皮 清洁", k=10))
     if step == "activate":  # died before the switch: the old version, complete, and nothing of the new
         assert "每天两次就够了" in texts and "新版本的内容" not in texts
     else:  # died after the switch: the new version, and no old chunk visible
@@ -363,30 +361,30 @@ def test_kill_9_mid_ingest_leaves_a_consistent_store_and_a_rerun_completes(setti
     records = view.store.source_records()
     assert view.store.count() == sum(len(r.chunk_ids) for r in records.values())  # leftovers collected
     assert all(r.clean for r in records.values())
-    assert "新版本的内容" in " ".join(h.chunk.text for h in view.retriever.search("油皮 清洁", k=10))
+    assert "新版本的内容" in " ".join(h.chunk.text for h in view.search("油皮 清洁", k=10))
 
 
 # -- retrieval -----------------------------------------------------------------------------
 def test_hybrid_hits_explain_themselves(demo):
-    hits = demo.retriever.search("孕期能用水杨酸吗", k=5)
+    hits = demo.kb.search("孕期能用水杨酸吗", k=5)
     assert hits and all(h.score > 0 for h in hits)
     assert hits[0].bm25_rank is not None and "水杨酸" in hits[0].matched_terms
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
-    assert all(h.chunk.kind == "faq" for h in demo.retriever.search("发货", k=3, filters=Filters(kind="faq")))
-    cheap = demo.retriever.search("精华", k=10, filters=Filters(kind="product", max_price=150))
+    assert all(h.chunk.kind == "faq" for h in demo.kb.search("发货", k=3, filters=Filters(kind="faq")))
+    cheap = demo.kb.search("精华", k=10, filters=Filters(kind="product", max_price=150))
     assert cheap and all(h.chunk.price <= 150 for h in cheap)
 
 
 def test_english_query_finds_chinese_knowledge(demo):
-    hits = demo.retriever.search("what helps with dark circles", k=5)
+    hits = demo.kb.search("what helps with dark circles", k=5)
     assert any("黑眼圈" in h.chunk.text or "dark-circles" in h.chunk.concerns for h in hits)
 
 
 def test_mapped_catalogs_from_shared_data(tmp_path):
     sephora = shared_data("products/sephora_skincare_445.csv")
     taobao = shared_data("products/taobao_beauty_titles_3497.csv")
-    assistant = Assistant(load_settings(ASSISTANT_DATA_DIR=str(tmp_path / "d")))
-    report = assistant.ingestor().ingest(
+    kb = KnowledgeBase.open(load_settings(ASSISTANT_DATA_DIR=str(tmp_path / "d")))
+    report = kb.ingestor().ingest(
         [sephora],
         mapping={
             "skin_types": "skin_type",
@@ -395,13 +393,13 @@ def test_mapped_catalogs_from_shared_data(tmp_path):
             "description": "what_it_is",
         },
     )
-    products = assistant.retriever.products()
+    products = kb.products()
     assert len(products) > 400 and not report.rejected
     assert any(i.severity == "warning" and "Uneven Texture" in i.message for i in report.issues)
     assert sum("anti-aging" in p.concerns for p in products) > 50
-    report = assistant.ingestor().ingest([taobao], mapping={"name": "title", "price": "price_cny"})
-    assert len(assistant.retriever.products()) > 3400
-    assert assistant.retriever.search("补水保湿 面膜", k=3, filters=Filters(kind="product"))
+    report = kb.ingestor().ingest([taobao], mapping={"name": "title", "price": "price_cny"})
+    assert len(kb.products()) > 3400
+    assert kb.search("补水保湿 面膜", k=3, filters=Filters(kind="product"))
 
 
 def test_openai_compatible_embeddings(fake_llm, tmp_path):
@@ -412,10 +410,10 @@ def test_openai_compatible_embeddings(fake_llm, tmp_path):
         OPENAI_BASE_URL=fake_llm.base_url,
         ASSISTANT_ENGINE="offline",
     )
-    assistant = Assistant(settings)
-    assistant.ingestor().ingest([write(tmp_path, "c.csv", CATALOG)])
-    assert assistant.store.embedder.name == "openai:text-embedding-3-small"
-    assert assistant.retriever.search("修护霜", k=1)[0].chunk.product_id == "A2"
+    kb = KnowledgeBase.open(settings)
+    kb.ingestor().ingest([write(tmp_path, "c.csv", CATALOG)])
+    assert kb.store.embedder.name == "openai:text-embedding-3-small"
+    assert kb.search("修护霜", k=1)[0].chunk.product_id == "A2"
     assert any(r.path.endswith("/embeddings") for r in fake_llm.requests)
 
 
@@ -429,7 +427,7 @@ def test_sentence_transformer_embedder_is_optional(tmp_path):
         ASSISTANT_EMBEDDER="sentence-transformers",
         ASSISTANT_EMBEDDING_MODEL=model,
     )
-    assert Assistant(settings).store.embedder.name.startswith("st:")
+    assert KnowledgeBase.open(settings).store.embedder.name.startswith("st:")
 
 
 def minimal_pdf(text: str) -> bytes:
@@ -459,12 +457,12 @@ def test_index_snapshot_survives_a_restart_and_a_damaged_one_is_rebuilt(tmp_path
 
     monkeypatch.setattr(retrieval, "SNAPSHOT_MIN_CHUNKS", 0)
     settings = load_settings(ASSISTANT_DATA_DIR=str(tmp_path / "d"))
-    first = Assistant(settings)
+    first = KnowledgeBase.open(settings)
     first.ingestor().ingest([kb_folder(tmp_path)])
-    expected = [h.chunk.id for h in first.retriever.search("油皮 清洁", k=3)]
+    expected = [h.chunk.id for h in first.search("油皮 清洁", k=3)]
     [snapshot] = (tmp_path / "d" / "index").glob("*.pickle")
-    restarted = Assistant(settings)
-    assert [h.chunk.id for h in restarted.retriever.search("油皮 清洁", k=3)] == expected
+    restarted = KnowledgeBase.open(settings)
+    assert [h.chunk.id for h in restarted.search("油皮 清洁", k=3)] == expected
     snapshot.write_bytes(b"damaged")
-    again = Assistant(settings)
-    assert [h.chunk.id for h in again.retriever.search("油皮 清洁", k=3)] == expected
+    again = KnowledgeBase.open(settings)
+    assert [h.chunk.id for h in again.search("油皮 清洁", k=3)] == expected

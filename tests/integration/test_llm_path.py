@@ -18,8 +18,9 @@ from assistant.drafting.llm_engine import DraftOutput
 from assistant.errors import LLMError
 from assistant.llm import LLMClient
 from assistant.models import Draft, Severity, Stage
-from assistant.pipeline import MAX_LLM_CALLS, Assistant, build_assistant
+from assistant.pipeline import MAX_LLM_CALLS, DraftFlow
 from assistant.retrieval import Retriever
+from assistant.services import build
 from assistant.settings import Settings, load_settings
 from assistant.store import KnowledgeStore
 from assistant.transcript import parse_conversation
@@ -84,9 +85,9 @@ def knowledge(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeStore,
     """The demo knowledge ingested once for the module (offline settings, local embedder)."""
     data_dir = tmp_path_factory.mktemp("kb")
     settings = load_settings(ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_ENGINE="offline")
-    assistant = build_assistant(settings)
-    assert assistant.retriever.products(), "the demo knowledge was not ingested"
-    return assistant.store, data_dir
+    kb = build(settings).kb
+    assert kb.products(), "the demo knowledge was not ingested"
+    return kb.store, data_dir
 
 
 def llm_settings(base_url: str, tmp_path: Path, **overrides: object) -> Settings:
@@ -105,9 +106,9 @@ def llm_settings(base_url: str, tmp_path: Path, **overrides: object) -> Settings
 
 def make_assistant(
     knowledge: tuple[KnowledgeStore, Path], base_url: str, tmp_path: Path, **overrides: object
-) -> Assistant:
-    """A fresh Assistant (and so a fresh LLMClient) on the module's store."""
-    return Assistant(llm_settings(base_url, tmp_path, **overrides), store=knowledge[0])
+) -> DraftFlow:
+    """A fresh draft flow (and so a fresh LLMClient) on the module's store."""
+    return build(llm_settings(base_url, tmp_path, **overrides), store=knowledge[0], demo=False).drafts
 
 
 def hard(draft: Draft) -> list[str]:

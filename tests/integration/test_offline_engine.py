@@ -56,7 +56,7 @@ def test_every_stage(demo, language, stage):
             assert variant.rstrip().endswith(("？", "?")), variant
     if stage is Stage.match_product:
         assert 1 <= len(draft.products) <= 3
-        catalog = {p.id: p for p in demo.retriever.products()}
+        catalog = {p.id: p for p in demo.kb.products()}
         assert all(fits(catalog[p.id], draft.analysis.slots) for p in draft.products)
         assert all(
             p.name in draft.reply or (catalog[p.id].name_en or "") in draft.reply for p in draft.products
@@ -74,7 +74,7 @@ def test_done_when_oily_acne_budget_200_gives_only_fitting_products(demo):
     draft = demo.draft(parse_conversation(CASES[("zh", Stage.match_product)]))
     assert draft.stage is Stage.match_product
     assert all(p.price <= 200 for p in draft.products)
-    catalog = {p.id: p for p in demo.retriever.products()}
+    catalog = {p.id: p for p in demo.kb.products()}
     assert all(
         "oily" in catalog[p.id].skin_types and "acne" in catalog[p.id].concerns for p in draft.products
     )
@@ -83,7 +83,7 @@ def test_done_when_oily_acne_budget_200_gives_only_fitting_products(demo):
 def test_pregnancy_excludes_products_with_a_pregnancy_caution(demo):
     text = CASES[("zh", Stage.match_product)].replace("没有备孕", "我在孕期")
     draft = demo.draft(parse_conversation(text))
-    catalog = {p.id: p for p in demo.retriever.products()}
+    catalog = {p.id: p for p in demo.kb.products()}
     assert draft.products and all("pregnancy" not in catalog[p.id].cautions for p in draft.products)
 
 

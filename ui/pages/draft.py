@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.analysis.profile import Profile
 from assistant.errors import AssistantError
 from assistant.models import CONCERNS, CONSTRAINTS, SCRIPT_STAGES, SKIN_TYPES, Stage
-from assistant.transcript import continue_thread
+from assistant.services import DraftRequest, draft_for_customer, regenerate
 from ui.components import STAGE_LABELS, copy_to_clipboard, finding_box, highlight, stage_steps
-from ui.state import assistant_or_stop, get_reviewlog, operator
+from ui.state import get_reviewlog, operator, services_or_stop
 
 st.title("✍️ 草拟回复 Draft a reply")
 st.caption(
@@ -59,7 +58,6 @@ with left:
     replace = st.checkbox(
         "这是完整聊天记录（替换已保存的记录） The paste is the whole chat",
         key="replace_thread",
-        disabled=not thread,
     )
     saved = customer["profile"] if customer else {}
     with st.expander("客户档案 Profile", expanded=bool(saved)):
@@ -114,16 +112,8 @@ def profile_fields() -> dict:
     }
 
 
-def make_draft() -> None:
-    fields = profile_fields()
-    conversation, new_turns = continue_thread(
-        thread, text, max_chars=assistant.settings.max_input_chars, replace=replace
-    )
-    profile = Profile(
-        **{k: v or None for k, v in fields.items()}, stage=None if override == "(auto)" else Stage(override)
-    )
-    if customer_id:
-        log.save_profile(customer_id, {k: v for k, v in fields.items() if v})
+def show_stream(run) -> None:  # type: ignore[no-untyped-def]
+    """Run a drafting call with the LLM's tokens streaming into the right column."""
     with right:
         stream_box = st.empty()
         streamed: list[str] = []
@@ -132,23 +122,26 @@ def make_draft() -> None:
             streamed.append(piece)
             stream_box.info("".join(streamed) + " ▌")
 
-        draft = assistant.draft(
-            conversation, profile, on_token=on_token if assistant.settings.use_llm_engine else None
-        )
+        done = run(on_token if services.settings.use_llm_engine else None)
         stream_box.empty()
-    draft_id = log.log_draft(
-        draft,
-        conversation=conversation,
-        new_turns=new_turns,
-        input_text=text,
+    st.session_state.current, st.session_state.decided = done, None
+    st.session_state.draft, st.session_state.draft_id = done.draft, done.draft_id
+
+
+def make_draft() -> None:
+    request = DraftRequest(
+        text=text,
         customer_id=customer_id,
+        chat=replace,
+        replace_thread=replace and bool(thread),
+        profile=profile_fields(),
+        stage=None if override == "(auto)" else Stage(override),
         operator=operator(),
-        profile={k: v for k, v in fields.items() if v},
     )
-    st.session_state.draft, st.session_state.draft_id, st.session_state.decided = draft, draft_id, None
+    show_stream(lambda on_token: draft_for_customer(services, request, on_token))
 
 
-assistant = assistant_or_stop()  # after the input widgets: the page is usable while the store opens
+services = services_or_stop()  # after the input widgets: the page is usable while the store opens
 if go:
     try:
         make_draft()
@@ -156,7 +149,7 @@ if go:
         st.session_state.pop("draft", None)
         left.error(str(exc))
 
-assistant.start_warm_up()  # the page is on screen: now load jieba and the index in the background
+services.drafts.start_warm_up()  # the page is on screen: now load jieba and the index in the background
 draft = st.session_state.get("draft")
 with right:
     if draft is None:
@@ -188,8 +181,8 @@ with right:
                     height=150,
                     key=f"edit_{st.session_state.draft_id}_{i}",
                 )
-                approve, regenerate = st.columns(2)
-                if approve.button(
+                approve_col, regen_col = st.columns(2)
+                if approve_col.button(
                     "✅ 通过 Approve",
                     key=f"approve_{i}",
                     type="primary",
@@ -208,17 +201,14 @@ with right:
                         st.rerun()
                     except AssistantError as exc:
                         st.error(str(exc))
-                if regenerate.button(
+                if regen_col.button(
                     "🔄 重新生成 Regenerate",
                     key=f"regen_{i}",
                     disabled=bool(decided),
                     use_container_width=True,
                 ):
-                    log.decide(
-                        st.session_state.draft_id, "rejected", reason="regenerated", operator=operator()
-                    )
                     try:
-                        make_draft()
+                        show_stream(lambda on_token: regenerate(services, st.session_state.current, on_token))
                         st.rerun()
                     except AssistantError as exc:
                         st.error(str(exc))
@@ -252,7 +242,7 @@ with right:
         st.subheader("引用 Citations")
         for citation in draft.citations:
             with st.expander(f"[{citation.id}] {citation.title} · {citation.source}"):
-                chunk = assistant.retriever.chunk(citation.id)
+                chunk = services.kb.chunk(citation.id)
                 st.text(chunk.text if chunk else citation.snippet)
     st.caption(
         f"engine {draft.engine}{' · ' + draft.model if draft.model else ''} · {draft.latency_ms:.0f} ms · "

@@ -9,8 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from assistant.errors import AssistantError
-from assistant.evals.report import build_results, compare, failures_by_check, history, load_run, save
-from assistant.evals.runner import RunOptions, run_suites
+from assistant.evals.report import compare, failures_by_check, history, load_run
+from assistant.evals.runner import RunOptions
+from assistant.evals.session import run_and_save, stage_accuracy_by_stage, threshold_line
 from assistant.evals.suite import load_suite, suite_paths
 from assistant.settings import PROJECT_ROOT
 from ui.state import settings_or_stop
@@ -32,20 +33,14 @@ if st.button("▶️ 运行 Run", type="primary", disabled=not chosen, key="run_
     try:
         suites = [load_suite(Path(p)) for p in chosen]
         bar = st.progress(0.0, text="running…")
-        run_id, runs, seconds = run_suites(
+        done = run_and_save(
             suites,
             settings,
             RunOptions(concurrency=concurrency),
             lambda done, total, name: bar.progress(done / total, text=name),
         )
         bar.empty()
-        summary = {
-            "engine": "llm" if settings.use_llm_engine else "offline",
-            "model": settings.model if settings.has_llm else None,
-        }
-        results = build_results(run_id, suites, runs, seconds, summary, 1, concurrency)
-        save(results, settings.data_dir)
-        st.session_state.eval_run = run_id
+        st.session_state.eval_run = done.results["run_id"]
         st.rerun()
     except AssistantError as exc:
         st.error(str(exc))
@@ -74,20 +69,15 @@ results = load_run(current_id, settings.data_dir)
 )
 
 for suite in results["suites"]:
-    st.markdown(f"**{suite['suite']}** — {'passed' if suite['passed'] else 'FAILED'}")
+    st.text(threshold_line(suite))
     st.dataframe(pd.DataFrame(suite["thresholds"]), hide_index=True, use_container_width=True)
 
 left, right = st.columns(2)
 checks = failures_by_check(results["cases"])
 left.caption("失败的检查 Failures by check")
 left.bar_chart(pd.Series(checks, name="failures") if checks else pd.Series({"none": 0}, name="failures"))
-stage_rows = {}
-for case in results["cases"]:
-    row = stage_rows.setdefault(case["expected_stage"], {"cases": 0, "correct": 0})
-    row["cases"] += 1
-    row["correct"] += case["stage"] == case["expected_stage"]
 right.caption("阶段准确率 Stage accuracy by stage")
-right.bar_chart(pd.Series({k: v["correct"] / v["cases"] for k, v in stage_rows.items()}, name="accuracy"))
+right.bar_chart(pd.Series(stage_accuracy_by_stage(results), name="accuracy"))
 
 failing = [c for c in results["cases"] if not c["passed"]]
 st.subheader(f"失败用例 Failing cases ({len(failing)})")

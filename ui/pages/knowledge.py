@@ -7,12 +7,11 @@ from pathlib import Path
 import streamlit as st
 
 from assistant.knowledge.ingest import SUPPORTED
-from assistant.knowledge.stats import store_stats
 from assistant.retrieval import Filters
-from ui.state import assistant_or_stop
+from ui.state import services_or_stop
 
 st.title("📚 知识库 Knowledge")
-assistant = assistant_or_stop()
+kb = services_or_stop().kb
 
 with st.expander("⬆️ 上传 Upload catalogs, articles, FAQs", expanded=False):
     files = st.file_uploader(
@@ -23,7 +22,7 @@ with st.expander("⬆️ 上传 Upload catalogs, articles, FAQs", expanded=False
         "列映射 Column mapping (catalogs)", placeholder="name=product_name, price=price_usd", key="upload_map"
     )
     if st.button("导入 Ingest", disabled=not files, key="ingest"):
-        folder = Path(assistant.settings.data_dir) / "uploads"
+        folder = Path(kb.settings.data_dir) / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
         paths = []
         for file in files:
@@ -32,7 +31,7 @@ with st.expander("⬆️ 上传 Upload catalogs, articles, FAQs", expanded=False
             paths.append(path)
         mapping = dict(p.split("=", 1) for p in (m.strip() for m in mapping_text.split(",")) if "=" in p)
         bar = st.progress(0.0, text="ingesting…")
-        report = assistant.ingestor().ingest(
+        report = kb.ingestor().ingest(
             paths,
             kind=None if kind.startswith("(") else kind,
             mapping=mapping,
@@ -61,7 +60,7 @@ with st.expander("⬆️ 上传 Upload catalogs, articles, FAQs", expanded=False
                 use_container_width=True,
             )
 
-stats = store_stats(assistant)
+stats = kb.stats()
 a, b, c, d = st.columns(4)
 a.metric("来源 Sources", stats["sources"])
 b.metric("片段 Chunks", stats["chunks"])
@@ -75,7 +74,7 @@ if sources:
     remove_col, button_col = st.columns([4, 1])
     doomed = remove_col.selectbox("删除来源 Delete a source", sources, key="remove_source")
     if button_col.button("🗑️ 删除 Delete", key="remove"):
-        assistant.store.remove_source(doomed)
+        kb.remove_source(doomed)
         st.success(f"removed {doomed}")
         st.rerun()
 
@@ -84,9 +83,7 @@ query = st.text_input("查询 Query", key="hit_query", placeholder="油皮 闭�
 hit_kind = st.selectbox("类型 Kind", ["(all)", "product", "article", "faq"], key="hit_kind")
 mode = st.radio("方式 Mode", ["hybrid", "vector", "bm25"], horizontal=True, key="hit_mode")
 if query:
-    hits = assistant.retriever.search(
-        query, k=8, filters=Filters(kind=None if hit_kind == "(all)" else hit_kind), mode=mode
-    )
+    hits = kb.search(query, k=8, filters=Filters(kind=None if hit_kind == "(all)" else hit_kind), mode=mode)
     if not hits:
         st.info("没有命中 No hits")
     for n, hit in enumerate(hits, start=1):
