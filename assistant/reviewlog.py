@@ -8,6 +8,7 @@ import csv
 import difflib
 import io
 import json
+import os
 import sqlite3
 import time
 import uuid
@@ -58,6 +59,16 @@ DRAFT_COLUMNS = (
 )
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: object) -> object:
+    """A spreadsheet cell that cannot run: text a formula could start with is prefixed with '."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def edit_ratio(draft: str, final: str) -> float:
     """How much the operator changed the draft: 0 = sent as drafted, 1 = rewritten entirely."""
     if not draft and not final:
@@ -68,7 +79,11 @@ def edit_ratio(draft: str, final: str) -> float:
 class ReviewLog:
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # customers' chats: 0600 from the first byte; SQLite gives -wal/-shm the database file's mode
+        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+        if self.path.stat().st_mode & 0o077:
+            self.path.chmod(0o600)  # a log created by an older version
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
@@ -305,11 +320,15 @@ class ReviewLog:
 
     @staticmethod
     def to_csv(drafts: list[dict[str, Any]]) -> str:
+        """The drafts as CSV for Excel/WPS: starts with a UTF-8 byte-order mark (Chinese shows right on
+        Windows) and no cell can run as a formula (text starting with = + - @, a tab or CR gets a ')."""
         buffer = io.StringIO()
+        buffer.write("\ufeff")
         writer = csv.DictWriter(buffer, fieldnames=DRAFT_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         for d in drafts:
-            writer.writerow(d | {"created": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(d["created"]))})
+            row = d | {"created": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(d["created"]))}
+            writer.writerow({k: inert_cell(v) for k, v in row.items() if k in DRAFT_COLUMNS})
         return buffer.getvalue()
 
     def to_eval_case(self, draft_id: int) -> dict[str, Any]:

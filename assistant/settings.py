@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     operator: str | None = Field(None, alias="ASSISTANT_OPERATOR")
     password: SecretStr | None = Field(None, alias="ASSISTANT_PASSWORD")
 
-    @field_validator("openai_api_key", "password", mode="before")
+    @field_validator("openai_api_key", "openai_base_url", "password", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -148,10 +148,26 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build the settings once at start; a wrong value becomes one actionable ConfigError."""
+    """Build the settings once at start: the environment and `.env`, then the settings overlay saved
+    by the console (`assistant/overlay.py`), then `overrides`. An API key is only used with the base
+    URL it was given with. A wrong value becomes one actionable ConfigError."""
+    from assistant.overlay import layered, read_overlay
+
+    settings = _build(overrides)
+    overlay = read_overlay(settings.data_dir)
+    if overlay or "OPENAI_BASE_URL" in overrides:
+        env = _build({}) if overrides else settings
+        key = env.openai_api_key.get_secret_value() if env.openai_api_key else None
+        settings = _build(layered(env.openai_base_url, key, overlay, overrides))
+    if settings.use_llm_engine:
+        settings.require_llm()
+    return settings
+
+
+def _build(values: dict[str, object]) -> Settings:
     env_file = os.environ.get("ASSISTANT_ENV_FILE", ".env")
     try:
-        settings = Settings(_env_file=env_file, **overrides)  # type: ignore[arg-type, call-arg]
+        return Settings(_env_file=env_file, **values)  # type: ignore[arg-type, call-arg]
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -160,6 +176,3 @@ def load_settings(**overrides: object) -> Settings:
             env = field.alias if field and field.alias else name
             problems.append(f"{env}: {err['msg']} (got {err.get('input')!r})")
         raise ConfigError("Invalid configuration: " + "; ".join(problems)) from None
-    if settings.use_llm_engine:
-        settings.require_llm()
-    return settings

@@ -4,6 +4,7 @@ an eval run, settings)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def open_page(page: str | None = None) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     if page:
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"views/{page}.py").run()
         assert not at.exception, at.exception
     return at
 
@@ -46,7 +47,8 @@ def open_page(page: str | None = None) -> AppTest:
 def text_of(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [e.value for e in at.info] + [e.value for e in at.success]
     parts += [e.value for e in at.error] + [e.value for e in at.warning] + [c.value for c in at.caption]
-    return "\n".join(str(p) for p in parts)
+    parts += [t.value for t in at.text]
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))  # as shown: Markdown escapes resolved
 
 
 def draft(at: AppTest, message: str) -> AppTest:
@@ -115,7 +117,7 @@ def test_history_page_metrics_export_and_eval_case(data_dir):
     log = ReviewLog.in_data_dir(data_dir)
     at = draft(open_page(), "你好，我是干皮")
     next(b for b in at.button if b.key == "approve_0").click().run()
-    at.switch_page("pages/history.py").run()
+    at.switch_page("views/history.py").run()
     assert not at.exception, at.exception
     labels = {m.label: m.value for m in at.metric}
     assert labels["草稿 Drafts"] == "1" and labels["通过率 Approval rate"] == "100%"

@@ -8,9 +8,11 @@ import streamlit as st
 from assistant.errors import AssistantError
 from assistant.models import CONCERNS, CONSTRAINTS, SCRIPT_STAGES, SKIN_TYPES, Stage
 from assistant.services import DraftRequest, draft_for_customer, regenerate
-from ui.components import STAGE_LABELS, copy_to_clipboard, finding_box, highlight, stage_steps
+from ui.auth import require_sign_in
+from ui.components import STAGE_LABELS, copy_button, esc, finding_box, highlighted, plain, stage_steps, turn
 from ui.state import get_reviewlog, operator, services_or_stop
 
+require_sign_in()
 st.title("✍️ 草拟回复 Draft a reply")
 st.caption(
     "选择客户，粘贴客户消息或最近的聊天记录；助手只起草，发送由您决定。Nothing is ever sent automatically."
@@ -37,7 +39,7 @@ with left:
                 st.session_state.pending_customer = log.create_customer(new_name)
                 st.rerun()
             except AssistantError as exc:
-                st.error(str(exc))
+                st.error(esc(exc))
     if st.session_state.get("pending_customer"):  # select the customer just created
         st.session_state.customer_id = st.session_state.pop("pending_customer")
         st.rerun()
@@ -45,8 +47,8 @@ with left:
     thread = log.thread(customer_id) if customer_id else []
     if thread:
         with st.expander(f"聊天记录 Thread ({len(thread)} turns)"):
-            for turn in thread[-12:]:
-                st.markdown(f"**{'客户' if turn.role.value == 'customer' else '我'}:** {turn.text}")
+            for past in thread[-12:]:
+                turn(past.role.value == "customer", past.text)
     if st.session_state.pop("clear_input", False):  # the last reply was approved: ready for the next message
         st.session_state.draft_input = ""
     text = st.text_area(
@@ -98,7 +100,7 @@ with left:
         key="p_stage",
         help="Leave on auto: the stage is derived from what is known.",
     )
-    go = st.button("生成草稿 Draft", type="primary", use_container_width=True)
+    go = st.button("生成草稿 Draft", type="primary", use_container_width=True, key="make_draft")
 
 
 def profile_fields() -> dict:
@@ -120,7 +122,7 @@ def show_stream(run) -> None:  # type: ignore[no-untyped-def]
 
         def on_token(piece: str) -> None:
             streamed.append(piece)
-            stream_box.info("".join(streamed) + " ▌")
+            stream_box.text("".join(streamed) + " ▌")
 
         done = run(on_token if services.settings.use_llm_engine else None)
         stream_box.empty()
@@ -147,7 +149,7 @@ if go:
         make_draft()
     except AssistantError as exc:
         st.session_state.pop("draft", None)
-        left.error(str(exc))
+        left.error(esc(exc))
 
 services.drafts.start_warm_up()  # the page is on screen: now load jieba and the index in the background
 draft = st.session_state.get("draft")
@@ -157,7 +159,7 @@ with right:
         st.stop()
     stage_steps(draft)
     for notice in draft.notices:
-        st.warning(notice)
+        st.warning(esc(notice))
     decided = st.session_state.get("decided")
     if decided:
         done = decided["decision"]
@@ -166,15 +168,15 @@ with right:
             + (f" · edit ratio {decided['edit_ratio']:.0%}" if decided.get("edit_ratio") else "")
         )
         if done in ("approved", "edited"):
-            copy_to_clipboard(decided["final_text"], key="approved", auto=True)
-            st.code(decided["final_text"], language=None)
+            copy_button(decided["final_text"], key="approved", auto=f"approved-{decided['id']}")
+            plain(decided["final_text"])
     tabs = st.tabs([f"方案 {i + 1}" for i in range(len(draft.variants))])
     for i, (tab, variant) in enumerate(zip(tabs, draft.variants, strict=True)):
         with tab:
             findings = [f for f in draft.findings if f.variant == i]
             text_col, finding_col = st.columns([3, 2])
             with text_col:
-                st.markdown(highlight(variant, findings))
+                highlighted(variant, findings)
                 edited = st.text_area(
                     "编辑后发送 Edit before sending",
                     value=variant,
@@ -200,7 +202,7 @@ with right:
                         st.session_state.clear_input = bool(customer_id)
                         st.rerun()
                     except AssistantError as exc:
-                        st.error(str(exc))
+                        st.error(esc(exc))
                 if regen_col.button(
                     "🔄 重新生成 Regenerate",
                     key=f"regen_{i}",
@@ -211,8 +213,8 @@ with right:
                         show_stream(lambda on_token: regenerate(services, st.session_state.current, on_token))
                         st.rerun()
                     except AssistantError as exc:
-                        st.error(str(exc))
-                copy_to_clipboard(edited, key=f"c{i}")
+                        st.error(esc(exc))
+                copy_button(edited, key=f"c{i}", source=f"edit_{st.session_state.draft_id}_{i}")
             with finding_col:
                 if findings:
                     for finding in findings:
@@ -230,18 +232,18 @@ with right:
                 )
                 st.rerun()
             except AssistantError as exc:
-                st.error(str(exc))
+                st.error(esc(exc))
     if draft.products:
         st.subheader("推荐产品 Products")
         for column, product in zip(st.columns(len(draft.products)), draft.products, strict=True):
             with column.container(border=True):
-                st.markdown(f"**{product.name}**  \n¥{product.price:g} · `{product.id}`")
-                st.caption(f"适合原因 Why it fits: {product.why}")
-                st.caption(f"用法 How to use: {product.usage}")
+                st.markdown(f"**{esc(product.name)}**  \n¥{product.price:g} · {esc(product.id)}")
+                st.caption(f"适合原因 Why it fits: {esc(product.why)}")
+                st.caption(f"用法 How to use: {esc(product.usage)}")
     if draft.citations:
         st.subheader("引用 Citations")
         for citation in draft.citations:
-            with st.expander(f"[{citation.id}] {citation.title} · {citation.source}"):
+            with st.expander(esc(f"[{citation.id}] {citation.title} · {citation.source}")):
                 chunk = services.kb.chunk(citation.id)
                 st.text(chunk.text if chunk else citation.snippet)
     st.caption(

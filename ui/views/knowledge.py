@@ -8,8 +8,11 @@ import streamlit as st
 
 from assistant.knowledge.ingest import SUPPORTED
 from assistant.retrieval import Filters
+from ui.auth import require_sign_in
+from ui.components import esc
 from ui.state import services_or_stop
 
+require_sign_in()
 st.title("📚 知识库 Knowledge")
 kb = services_or_stop().kb
 
@@ -35,15 +38,15 @@ with st.expander("⬆️ 上传 Upload catalogs, articles, FAQs", expanded=False
             paths,
             kind=None if kind.startswith("(") else kind,
             mapping=mapping,
-            progress=lambda done, total, source: bar.progress(done / total, text=source),
+            progress=lambda done, total, source: bar.progress(done / total, text=esc(source)),
         )
         bar.empty()
         summary = report.summary()
         (st.warning if report.rejected or report.issues else st.success)(
-            " · ".join(f"{k} {v}" for k, v in summary.items())
+            " · ".join(f"{esc(k)} {esc(v)}" for k, v in summary.items())
         )
         for error in report.errors:
-            st.error(error)
+            st.error(esc(error))
         if report.issues:
             st.dataframe(
                 [
@@ -66,7 +69,7 @@ a.metric("来源 Sources", stats["sources"])
 b.metric("片段 Chunks", stats["chunks"])
 c.metric("产品 Products", stats["products"])
 d.metric("Embedder", stats["embedder"])
-st.caption(f"Store: {stats['store']} · collection {stats['collection']}")
+st.caption(esc(f"Store: {stats['store']} · collection {stats['collection']}"))
 st.dataframe(stats["source_list"], use_container_width=True, hide_index=True)
 
 sources = [row["source"] for row in stats["source_list"]]
@@ -75,7 +78,7 @@ if sources:
     doomed = remove_col.selectbox("删除来源 Delete a source", sources, key="remove_source")
     if button_col.button("🗑️ 删除 Delete", key="remove"):
         kb.remove_source(doomed)
-        st.success(f"removed {doomed}")
+        st.success(f"removed {esc(doomed)}")
         st.rerun()
 
 st.subheader("命中测试 Hit test")
@@ -89,10 +92,10 @@ if query:
     for n, hit in enumerate(hits, start=1):
         with st.container(border=True):
             st.markdown(
-                f"**{n}. {hit.chunk.heading or hit.chunk.title}** · `{hit.chunk.kind}` · score {hit.score:.4f} · "
-                f"vector #{hit.vector_rank or '-'} · BM25 #{hit.bm25_rank or '-'}"
+                f"**{n}. {esc(hit.chunk.heading or hit.chunk.title)}** · {esc(hit.chunk.kind)} · "
+                f"score {hit.score:.4f} · vector #{hit.vector_rank or '-'} · BM25 #{hit.bm25_rank or '-'}"
             )
             st.caption(
-                f"matched terms: {', '.join(hit.matched_terms) or '-'} · {hit.chunk.source} · id {hit.chunk.id}"
+                esc(f"matched terms: {', '.join(hit.matched_terms) or '-'} · {hit.chunk.source} · id {hit.chunk.id}")
             )
             st.text(hit.chunk.text[:400])

@@ -14,10 +14,11 @@ from assistant.evals.runner import RunOptions
 from assistant.evals.session import run_and_save, stage_accuracy_by_stage, threshold_line
 from assistant.evals.suite import load_suite, suite_paths
 from assistant.settings import PROJECT_ROOT
-from ui.state import settings_or_stop
+from ui.auth import require_sign_in
+from ui.components import esc, plain, turn
 
+settings = require_sign_in()
 st.title("🧪 评测 Evals")
-settings = settings_or_stop()
 folders = [PROJECT_ROOT / "evals", Path(settings.data_dir) / "evals"]
 available = [
     p for folder in folders if folder.exists() and list(folder.glob("*.y*ml")) for p in suite_paths([folder])
@@ -43,7 +44,7 @@ if st.button("▶️ 运行 Run", type="primary", disabled=not chosen, key="run_
         st.session_state.eval_run = done.results["run_id"]
         st.rerun()
     except AssistantError as exc:
-        st.error(str(exc))
+        st.error(esc(exc))
 
 runs = history(settings.data_dir)
 if not runs:
@@ -83,18 +84,19 @@ failing = [c for c in results["cases"] if not c["passed"]]
 st.subheader(f"失败用例 Failing cases ({len(failing)})")
 for case in failing:
     with st.expander(
-        f"{case['suite']}/{case['case_id']} · expected {case['expected_stage']} · got {case['stage']}"
+        esc(f"{case['suite']}/{case['case_id']} · expected {case['expected_stage']} · got {case['stage']}")
     ):
-        for turn in case["conversation"]:
-            role, text = next(iter(turn.items()))
-            st.markdown(f"**{'客户' if role == 'customer' else '我'}:** {text}")
-        st.markdown(f"**Draft:** {case['reply']}")
+        for past in case["conversation"]:
+            role, text = next(iter(past.items()))
+            turn(role == "customer", text)
+        st.caption("Draft")
+        plain(case["reply"])
         for check in case["checks"]:
             if not check["passed"]:
-                st.error(f"{check['check']}: {check['detail']}")
+                st.error(esc(f"{check['check']}: {check['detail']}"))
         for name, verdict in case["judge"].items():
             if verdict["verdict"] == "fail":
-                st.warning(f"judge {name}: {verdict['reason']}")
+                st.warning(esc(f"judge {name}: {verdict['reason']}"))
 
 older = [r["run_id"] for r in runs if r["run_id"] < current_id]
 if older:
@@ -103,6 +105,6 @@ if older:
     st.dataframe(pd.DataFrame(diff["metrics"]).T, use_container_width=True)
     st.write(f"回退 Regressed: {len(diff['regressed'])} · 改进 Improved: {len(diff['improved'])}")
     for entry in diff["regressed"]:
-        st.error(f"{entry['case']} ({entry['stage']}) {', '.join(entry['failed_checks'])}")
+        st.error(esc(f"{entry['case']} ({entry['stage']}) {', '.join(entry['failed_checks'])}"))
     for entry in diff["improved"]:
-        st.success(f"{entry['case']} ({entry['stage']})")
+        st.success(esc(f"{entry['case']} ({entry['stage']})"))

@@ -3,17 +3,18 @@ embedder, store and data directory as configured; and a connection test."""
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from assistant.errors import AssistantError
 from assistant.llm import LLMClient
+from assistant.overlay import read_overlay, saved_values, url_changed, write_overlay
 from assistant.settings import load_settings
-from ui.state import OVERRIDABLE, override_file, reset_caches, settings_or_stop
+from ui.auth import require_sign_in
+from ui.components import esc
+from ui.state import reset_caches
 
+settings = require_sign_in()  # every change below needs a signed-in session
 st.title("⚙️ 设置 Settings")
-settings = settings_or_stop()
 key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
 masked = f"{key[:3]}…{key[-4:]}" if len(key) > 8 else ("set" if key else "not set")
 
@@ -29,6 +30,7 @@ with st.form("llm_settings"):
         "Base URL (OpenAI-compatible)",
         value=settings.openai_base_url or "",
         placeholder="https://api.openai.com/v1",
+        help="The stored key is only sent to the stored URL: a new URL needs its key entered with it.",
     )
     new_key = st.text_input(
         f"API key (current: {masked})", type="password", placeholder="leave empty to keep the current key"
@@ -42,35 +44,40 @@ with st.form("llm_settings"):
     saved = save.form_submit_button("保存 Save", type="primary")
     tested = test.form_submit_button("测试连接 Test connection")
 
-values = {
-    "ASSISTANT_ENGINE": engine,
-    "ASSISTANT_MODEL": model,
-    "OPENAI_BASE_URL": base_url or None,
-    "OPENAI_API_KEY": new_key or key or None,
-    "ASSISTANT_STRUCTURED_METHOD": method,
-}
+new_url = url_changed(settings.openai_base_url, base_url)
 if tested:
-    try:
-        candidate = load_settings(**({k: v for k, v in values.items() if v} | {"ASSISTANT_ENGINE": "llm"}))
-        answer = LLMClient(candidate).ping()
-        st.success(f"连接成功 Connected: the model answered «{answer}»")
-    except AssistantError as exc:
-        st.error(f"连接失败 Connection failed: {exc}")
+    if new_url and not new_key:
+        st.error("输入新地址的 API key 才能测试 Enter the API key for this new base URL to test it.")
+    else:
+        try:
+            values = {"OPENAI_BASE_URL": base_url, "ASSISTANT_ENGINE": "llm", "ASSISTANT_MODEL": model}
+            candidate = load_settings(**values, **({"OPENAI_API_KEY": new_key} if new_key else {}))
+            answer = LLMClient(candidate).ping()
+            st.success(f"连接成功 Connected: the model answered «{esc(answer)}»")
+        except AssistantError as exc:
+            st.error(f"连接失败 Connection failed: {esc(exc)}")
 if saved:
     try:
-        load_settings(**{k: v for k, v in values.items() if v})  # validate before writing
-        path = override_file(settings)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            json.dumps({k: v for k, v in values.items() if k in OVERRIDABLE and v}, ensure_ascii=False),
-            encoding="utf-8",
+        overlay = read_overlay(settings.data_dir)
+        values = saved_values(
+            overlay,
+            settings.openai_base_url,
+            engine=engine,
+            model=model,
+            method=method,
+            base_url=base_url,
+            new_key=new_key,
         )
-        path.chmod(0o600)  # it may hold the API key
+        load_settings(**values)  # validate before writing
+        write_overlay(settings.data_dir, values)
         reset_caches()
-        st.success("已保存 Saved; the assistant restarts with these settings.")
+        note = " The stored key was cleared: it stays with the old URL." if new_url and not new_key else ""
+        st.session_state.settings_saved = "已保存 Saved; the assistant restarts with these settings." + note
         st.rerun()
     except AssistantError as exc:
-        st.error(str(exc))
+        st.error(esc(exc))
+if st.session_state.get("settings_saved"):
+    st.success(st.session_state.pop("settings_saved"))
 
 st.subheader("知识库与存储 Knowledge store")
 st.table(

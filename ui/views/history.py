@@ -12,8 +12,11 @@ import yaml
 
 from assistant.errors import AssistantError
 from assistant.reviewlog import DRAFT_COLUMNS
+from ui.auth import require_sign_in
+from ui.components import esc, turn
 from ui.state import get_reviewlog
 
+require_sign_in()
 st.title("🗂️ 客户与记录 Customers & history")
 log = get_reviewlog()
 
@@ -72,9 +75,8 @@ customers = log.customers()
 if customers:
     names = {c["id"]: f"{c['name']} · {c['drafts']} drafts" for c in customers}
     chosen = st.selectbox("客户 Customer", list(names), format_func=names.get, key="history_customer")
-    for turn in log.thread(chosen):
-        with st.chat_message("user" if turn.role.value == "customer" else "assistant"):
-            st.write(turn.text)
+    for past in log.thread(chosen):
+        turn(past.role.value == "customer", past.text)
 else:
     st.caption("No customers yet: create one on the Draft page.")
 
@@ -100,6 +102,6 @@ if sendable:
         st.code(text, language="yaml")
         st.download_button("⬇️ YAML", text, file_name=f"review-{draft_id}.yaml", key="case_yaml")
     except AssistantError as exc:
-        st.error(str(exc))
+        st.error(esc(exc))
 else:
     st.caption("Approve or edit a draft first.")
