@@ -44,7 +44,9 @@ def read_overlay(data_dir: Path | str) -> dict[str, str]:
     try:
         values = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno}); fix or delete it") from None
+        raise ConfigError(
+            f"{path}: not valid JSON ({exc.msg}, line {exc.lineno}); fix or delete it"
+        ) from None
     if not isinstance(values, dict):
         raise ConfigError(f"{path}: expected an object of settings, got {type(values).__name__}")
     return {k: str(v) for k, v in values.items() if k in KEYS and v is not None}
@@ -72,16 +74,18 @@ def layered(
     env_url: str | None, env_key: str | None, overlay: Mapping[str, str], overrides: Mapping[str, object]
 ) -> dict[str, object]:
     """The overlay and the overrides merged (overrides win), with the key bound to its URL: the key
-    in force is the last one given, and only if the URL in force is the one it was given with."""
-    url, key, key_url = normalise_url(env_url), env_key, normalise_url(env_url)
+    in force is the last one given together with the URL in force (or none)."""
+    url = normalise_url(env_url)
+    given = [(url, env_key)]  # (the URL a key was given with, the key)
     for layer in (overlay, overrides):
         if URL in layer:
             url = normalise_url(layer[URL])
         if KEY in layer:
-            key, key_url = str(layer[KEY] or "") or None, url
+            given.append((url, str(layer[KEY] or "") or None))
+    key = next((k for u, k in reversed(given) if u == url), None)
     merged: dict[str, object] = {**overlay, **overrides}
     merged[URL] = url or ""
-    merged[KEY] = (key if key_url == url else None) or ""
+    merged[KEY] = key or ""
     return merged
 
 
@@ -98,7 +102,11 @@ def saved_values(
     """What Save writes: the fields as entered; a typed key is stored with the typed URL. A changed
     URL without a key stores no key, so `layered` drops the old one (it stays with its own URL)."""
     url = normalise_url(base_url)
-    values = {"ASSISTANT_ENGINE": engine, "ASSISTANT_MODEL": model.strip(), "ASSISTANT_STRUCTURED_METHOD": method}
+    values = {
+        "ASSISTANT_ENGINE": engine,
+        "ASSISTANT_MODEL": model.strip(),
+        "ASSISTANT_STRUCTURED_METHOD": method,
+    }
     values[URL] = url or ""
     if new_key and new_key.strip():
         values[KEY] = new_key.strip()

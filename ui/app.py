@@ -24,7 +24,9 @@ with st.sidebar:
     if "operator" not in st.session_state:
         st.session_state.operator = settings.operator or ""
     st.text_input("操作员 Operator", key="operator", help="Recorded with every decision in the review log")
-    st.caption(f"Engine: {'LLM · ' + esc(settings.model) if settings.use_llm_engine else 'offline templates'}")
+    st.caption(
+        f"Engine: {'LLM · ' + esc(settings.model) if settings.use_llm_engine else 'offline templates'}"
+    )
 pages = [
     st.Page(VIEWS / "draft.py", title="Draft 草拟回复", icon="✍️", default=True),
     st.Page(VIEWS / "history.py", title="Customers & history 客户与记录", icon="🗂️"),

@@ -37,7 +37,9 @@ def plain(text: str) -> None:
 
 def turn(role_is_customer: bool, text: str) -> None:
     """One chat turn; the role comes from the thread, never from the text (`**我:**` stays text)."""
-    with st.chat_message("user" if role_is_customer else "assistant", avatar="🙋" if role_is_customer else "💬"):
+    with st.chat_message(
+        "user" if role_is_customer else "assistant", avatar="🙋" if role_is_customer else "💬"
+    ):
         st.text(text)
 
 
@@ -121,7 +123,10 @@ def copy_button(
 
 def finding_box(finding: Finding) -> None:
     box = st.error if finding.severity.value == "hard" else st.warning
-    box(f"**{esc(finding.rule)}** — {esc(finding.message)}" + (f": «{esc(finding.text)}»" if finding.text else ""))
+    box(
+        f"**{esc(finding.rule)}** — {esc(finding.message)}"
+        + (f": «{esc(finding.text)}»" if finding.text else "")
+    )
 
 
 def highlighted(text: str, findings: list[Finding]) -> None:

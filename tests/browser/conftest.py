@@ -98,9 +98,10 @@ def start_console(tmp_path: Path) -> Iterator[Callable[..., str]]:
 @pytest.fixture
 def browser(chromium: Path) -> Iterator[Any]:
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         require("the playwright package is not installed", False)
+    expect.set_options(timeout=TIMEOUT_MS)  # a loaded 2-core machine can take seconds per rerun
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
         try:
@@ -129,7 +130,9 @@ def new_page(browser: Any, url: str, width: int = 1440, height: int = 900) -> tu
     """A fresh context (a new session) on `url`, clipboard allowed, outside requests refused."""
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     parts = urllib.parse.urlsplit(url)
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=f"{parts.scheme}://{parts.netloc}")
+    context.grant_permissions(
+        ["clipboard-read", "clipboard-write"], origin=f"{parts.scheme}://{parts.netloc}"
+    )
     outside = Outside()
     context.route("**/*", outside)
     page = context.new_page()

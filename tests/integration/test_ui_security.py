@@ -4,7 +4,6 @@ URL drops it; what Settings saves is what the CLI uses."""
 
 from __future__ import annotations
 
-import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,22 +17,11 @@ from tests.conftest import ROOT
 from tests.fake_openai import FakeOpenAI
 from tests.support import run_cli
 
+pytest_plugins = ["tests.integration.console"]  # the `data_dir` fixture
 APP = ROOT / "ui" / "app.py"
 VIEWS = sorted((ROOT / "ui" / "views").glob("*.py"))
 PASSWORD = "s3cret-密码"
 ENV_KEY = "sk-env-key-for-server-a"
-
-
-@pytest.fixture
-def data_dir(demo_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    target = tmp_path / "data"
-    shutil.copytree(demo_data_dir, target)
-    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(target))
-    from ui import state
-
-    state.reset_caches()
-    yield target
-    state.reset_caches()
 
 
 def element_types(at: AppTest) -> set[str]:
@@ -181,7 +169,9 @@ def test_saving_a_new_url_with_its_key_stores_both_0600(settings_page, servers, 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     settings = load_settings()
     assert settings.openai_base_url == b.base_url
-    assert settings.openai_api_key is not None and settings.openai_api_key.get_secret_value() == "sk-typed-for-b"
+    assert (
+        settings.openai_api_key is not None and settings.openai_api_key.get_secret_value() == "sk-typed-for-b"
+    )
     assert "sk-typed-for-b" not in " ".join(
         [t.label for t in settings_page.text_input] + [str(t.value) for t in settings_page.text_input]
     )

@@ -7,7 +7,6 @@ import streamlit as st
 
 from assistant.errors import AssistantError
 from assistant.models import CONCERNS, CONSTRAINTS, SCRIPT_STAGES, SKIN_TYPES, Stage
-from assistant.services import DraftRequest, draft_for_customer, regenerate
 from ui.auth import require_sign_in
 from ui.components import STAGE_LABELS, copy_button, esc, finding_box, highlighted, plain, stage_steps, turn
 from ui.state import get_reviewlog, operator, services_or_stop
@@ -131,6 +130,8 @@ def show_stream(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def make_draft() -> None:
+    from assistant.services import DraftRequest, draft_for_customer  # after the page has painted
+
     request = DraftRequest(
         text=text,
         customer_id=customer_id,
@@ -209,6 +210,8 @@ with right:
                     disabled=bool(decided),
                     use_container_width=True,
                 ):
+                    from assistant.services import regenerate
+
                     try:
                         show_stream(lambda on_token: regenerate(services, st.session_state.current, on_token))
                         st.rerun()

@@ -96,6 +96,8 @@ if query:
                 f"score {hit.score:.4f} · vector #{hit.vector_rank or '-'} · BM25 #{hit.bm25_rank or '-'}"
             )
             st.caption(
-                esc(f"matched terms: {', '.join(hit.matched_terms) or '-'} · {hit.chunk.source} · id {hit.chunk.id}")
+                esc(
+                    f"matched terms: {', '.join(hit.matched_terms) or '-'} · {hit.chunk.source} · id {hit.chunk.id}"
+                )
             )
             st.text(hit.chunk.text[:400])
