@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from assistant.errors import ConfigError
 from assistant.models import CONCERNS, CONSTRAINTS, SKIN_TYPES
+from assistant.text import normalize
 
 LEXICON_DIR = Path(__file__).parent / "lexicons"
 _CLAUSE_END = re.compile(r"[，。！？；,.!?;\n]")
@@ -42,6 +43,19 @@ class OperatorActs(BaseModel):
     expect: list[str]
 
 
+class QuestionCues(BaseModel):
+    """Words that say what kind of question a message asks, checked in this order."""
+
+    model_config = ConfigDict(extra="forbid")
+    safety: list[str]
+    time: list[str]
+    price: list[str]
+    results: list[str]
+    usage: list[str]
+    logistics: list[str]
+    product: list[str]
+
+
 class Lexicon(BaseModel):
     model_config = ConfigDict(extra="forbid")
     language: str = "zh"
@@ -62,6 +76,14 @@ class Lexicon(BaseModel):
     operator_acts: OperatorActs
     money_units: list[str]
     budget_cues: list[str]
+    hesitate: list[str]
+    affirm_false_starts: list[str]
+    question_words: list[str]
+    question_cues: QuestionCues
+    per_item: list[str]
+    no_budget: list[str]
+    photo: list[str]
+    order_cues: list[str]
 
     @field_validator("skin_types")
     @classmethod
@@ -86,12 +108,23 @@ def _check_keys(value: dict[str, list[str]], allowed: tuple[str, ...], what: str
     return value
 
 
+def _normalized(value: object) -> object:
+    """Every phrase goes through the same normalisation as the text it is matched against."""
+    if isinstance(value, str):
+        return normalize(value)
+    if isinstance(value, list):
+        return [_normalized(v) for v in value]
+    if isinstance(value, dict):
+        return {k: (v if k == "allergy_pattern" else _normalized(v)) for k, v in value.items()}
+    return value
+
+
 @cache
 def load_lexicon(language: str) -> Lexicon:
     path = LEXICON_DIR / f"{language}.yaml"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return Lexicon(language=language, **data)
+        return Lexicon(language=language, **_normalized(data))  # type: ignore[arg-type]
     except (OSError, yaml.YAMLError, ValidationError, TypeError) as exc:
         raise ConfigError(f"lexicon {path} is invalid: {exc}") from exc
 

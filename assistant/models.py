@@ -228,20 +228,29 @@ class Question(BaseModel):
     text: str = Field(description="the question as the customer wrote it")
 
 
-class Analysis(BaseModel):
+class Reading(BaseModel):
+    """What an analyzer read from the conversation: slots, acts and evidence. No stage: the
+    pipeline lays the operator's profile over the slots and derives the stage once (Analysis)."""
+
     slots: Slots
-    stage: Stage
     language: Language
     intents: Intents = Field(default_factory=Intents)
     evidence: list[Evidence] = Field(default_factory=list)
-    reason: str = ""
     analyzer: str = "rules"
-    overridden: bool = False
     acts: list[Act] = Field(default_factory=list, description="what the last customer turn does")
     question: Question | None = Field(None, description="the open question the reply must answer")
     answered: list[str] = Field(
         default_factory=list, description=f"what the customer has already given, from {KNOWN_FIELDS}"
     )
+    notices: list[str] = Field(default_factory=list, description="what the operator should know")
+
+
+class Analysis(Reading):
+    """The reading with the operator's profile applied and the stage derived from it."""
+
+    stage: Stage
+    reason: str = ""
+    overridden: bool = False
 
 
 class Product(BaseModel):

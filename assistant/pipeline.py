@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.analysis.profile import Profile
@@ -26,6 +27,7 @@ from assistant.models import (
     Draft,
     Finding,
     ProductPick,
+    Reading,
     Severity,
     Slots,
     Stage,
@@ -49,13 +51,9 @@ class DraftFlow:
         self.kb = kb
         self._warm_lock = threading.Lock()
         self._warmed = False
-        self.rules = RuleAnalyzer(settings.usd_to_cny)
+        self.rules = RuleAnalyzer(settings.usd_to_cny, cache_dir=Path(settings.data_dir) / "models")
         self.offline = OfflineEngine(settings.prompts_dir)
         self.llm = llm
-        if llm is None and (settings.use_llm_engine or settings.use_llm_analyzer):
-            from assistant.llm import LLMClient
-
-            self.llm = LLMClient(settings)
 
     # -- warm-up ----------------------------------------------------------------------
     def start_warm_up(self) -> None:
@@ -70,33 +68,42 @@ class DraftFlow:
 
     def _warm_up(self) -> None:
         conversation = parse_conversation("你好，我是油皮，最近长痘")
-        self.offline.draft(self.context(conversation, self.rules.analyze(conversation)))
+        self.offline.draft(self.context(conversation, self.analyze(conversation)))
 
     # -- analysis ---------------------------------------------------------------------
     def analyze(
-        self, conversation: Conversation, profile: Profile | None = None, notices: list[str] | None = None
+        self,
+        conversation: Conversation,
+        profile: Profile | None = None,
+        notices: list[str] | None = None,
+        known: Slots | None = None,
     ) -> Analysis:
-        analysis: Analysis | None = None
+        """Read the conversation (starting from what is `known` about the customer), lay the
+        operator's profile over the slots, and derive the stage: once, here."""
         profile = profile or Profile()
-        known = profile.apply(Slots())  # what the operator knows shapes how the turns are read
+        seed = profile.apply(known or Slots())  # what is known shapes how the turns are read
+        names = [n for p in self.kb.products() for n in p.names()]
+        reading: Reading | None = None
         if self.llm is not None and self.settings.use_llm_analyzer:
             try:
                 from assistant.analysis.llm_analyzer import LLMAnalyzer
 
-                analysis = LLMAnalyzer(self.llm, self.rules).analyze(conversation)
+                reading = LLMAnalyzer(self.llm, self.rules).analyze(conversation, seed)
             except LLMError as exc:
                 if notices is not None:
                     notices.append(f"LLM analysis failed ({exc}); used the rule analyzer.")
-        if analysis is None:
-            analysis = self.rules.analyze(conversation, known)
-        slots = profile.apply(analysis.slots)
+        if reading is None:
+            reading = self.rules.analyze(conversation, seed, names)
+        slots = profile.apply(reading.slots)  # the operator's values win over what was read
         stage, reason = derive_stage(slots)
         overridden = profile.stage is not None and profile.stage is not stage
         if overridden:
             reason = f"set by the operator (derived: {stage.value}, {reason})"
             stage = profile.stage  # type: ignore[assignment]
-        return analysis.model_copy(
-            update={"slots": slots, "stage": stage, "reason": reason, "overridden": overridden}
+        if notices is not None:
+            notices.extend(reading.notices)
+        return Analysis(
+            **{**dict(reading), "slots": slots}, stage=stage, reason=reason, overridden=overridden
         )
 
     # -- drafting ---------------------------------------------------------------------
@@ -141,10 +148,12 @@ class DraftFlow:
         on_token: TokenCallback | None = None,
         engine: str | None = None,
         attempt: int = 0,
+        known: Slots | None = None,
     ) -> Draft:
-        """The draft reply; `attempt` counts Regenerate presses (0 = first draft), so each reads differently."""
+        """The draft reply. `attempt` counts Regenerate presses (0 = first draft), so each reads
+        differently; `known` is what was read from the customer's thread before (saved state)."""
         with call_scope() as scope:  # counts this draft's LLM calls, whatever runs beside it
-            return self._draft(conversation, profile, on_token, engine, scope, attempt)
+            return self._draft(conversation, profile, on_token, engine, scope, attempt, known)
 
     def _draft(
         self,
@@ -154,10 +163,11 @@ class DraftFlow:
         engine: str | None,
         scope: CallScope,
         attempt: int = 0,
+        known: Slots | None = None,
     ) -> Draft:
         started = time.perf_counter()
         notices = list(conversation.notices)
-        analysis = self.analyze(conversation, profile, notices)
+        analysis = self.analyze(conversation, profile, notices, known)
         ctx = self.context(conversation, analysis, attempt)
         guard = Guard(ctx.products)
         wanted = engine or ("llm" if self.settings.use_llm_engine else "offline")

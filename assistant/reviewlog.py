@@ -23,11 +23,11 @@ from assistant.models import Conversation, Draft, Role, Turn
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS customers (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, profile_json TEXT NOT NULL DEFAULT '{}',
-    created REAL NOT NULL, updated REAL NOT NULL
+    created REAL NOT NULL, updated REAL NOT NULL, learned_json TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS turns (
     id INTEGER PRIMARY KEY AUTOINCREMENT, customer_id TEXT NOT NULL REFERENCES customers(id),
-    role TEXT NOT NULL, text TEXT NOT NULL, draft_id INTEGER, created REAL NOT NULL
+    role TEXT NOT NULL, text TEXT NOT NULL, draft_id INTEGER, created REAL NOT NULL, speaker TEXT
 );
 CREATE TABLE IF NOT EXISTS drafts (
     id INTEGER PRIMARY KEY AUTOINCREMENT, customer_id TEXT REFERENCES customers(id), operator TEXT,
@@ -40,6 +40,11 @@ CREATE TABLE IF NOT EXISTS drafts (
 CREATE INDEX IF NOT EXISTS drafts_created ON drafts(created);
 CREATE INDEX IF NOT EXISTS turns_customer ON turns(customer_id, id);
 """
+# columns added after the first release: (table, column, definition); added on open when missing
+MIGRATIONS = (
+    ("customers", "learned_json", "TEXT NOT NULL DEFAULT '{}'"),
+    ("turns", "speaker", "TEXT"),
+)
 DECISIONS = ("approved", "edited", "rejected", "regenerated")
 # the columns people read (the CSV export and the console's drafts table)
 DRAFT_COLUMNS = (
@@ -87,6 +92,10 @@ class ReviewLog:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+            for table, column, definition in MIGRATIONS:
+                columns = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+                if column not in columns:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> ReviewLog:
@@ -133,14 +142,20 @@ class ReviewLog:
             rows = db.execute("""SELECT c.*, (SELECT COUNT(*) FROM drafts d WHERE d.customer_id = c.id) AS drafts,
                                  (SELECT COUNT(*) FROM turns t WHERE t.customer_id = c.id) AS turns
                                  FROM customers c ORDER BY c.updated DESC""").fetchall()
-        return [dict(r) | {"profile": json.loads(r["profile_json"])} for r in rows]
+        return [
+            dict(r) | {"profile": json.loads(r["profile_json"]), "learned": json.loads(r["learned_json"])}
+            for r in rows
+        ]
 
     def customer(self, customer_id: str) -> dict[str, Any]:
         with self._connect() as db:
             row = db.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
         if row is None:
             raise InputError(f"no customer {customer_id!r}")
-        return dict(row) | {"profile": json.loads(row["profile_json"])}
+        return dict(row) | {
+            "profile": json.loads(row["profile_json"]),
+            "learned": json.loads(row["learned_json"]),
+        }
 
     def save_profile(self, customer_id: str, profile: dict[str, Any]) -> None:
         with self._transaction() as db:
@@ -149,25 +164,21 @@ class ReviewLog:
                 (json.dumps(profile, ensure_ascii=False), time.time(), customer_id),
             )
 
+    def save_learned(self, customer_id: str, learned: dict[str, Any]) -> None:
+        """What the analysis read from the customer's thread (slots, what was answered, where each
+        came from): the next message continues from it, across restarts."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE customers SET learned_json = ? WHERE id = ?",
+                (json.dumps(learned, ensure_ascii=False), customer_id),
+            )
+
     def thread(self, customer_id: str) -> list[Turn]:
         with self._connect() as db:
             rows = db.execute(
-                "SELECT role, text FROM turns WHERE customer_id = ? ORDER BY id", (customer_id,)
+                "SELECT role, text, speaker FROM turns WHERE customer_id = ? ORDER BY id", (customer_id,)
             ).fetchall()
-        return [Turn(role=Role(r["role"]), text=r["text"]) for r in rows]
-
-    def add_turns(
-        self, customer_id: str, turns: list[Turn], draft_id: int | None = None, replace: bool = False
-    ) -> None:
-        now = time.time()
-        with self._transaction() as db:
-            if replace:
-                db.execute("DELETE FROM turns WHERE customer_id = ?", (customer_id,))
-            db.executemany(
-                "INSERT INTO turns (customer_id, role, text, draft_id, created) VALUES (?, ?, ?, ?, ?)",
-                [(customer_id, t.role.value, t.text, draft_id, now) for t in turns],
-            )
-            db.execute("UPDATE customers SET updated = ? WHERE id = ?", (now, customer_id))
+        return [Turn(role=Role(r["role"]), text=r["text"], speaker=r["speaker"]) for r in rows]
 
     # -- drafts and decisions ----------------------------------------------------------------
     def log_draft(
@@ -180,11 +191,14 @@ class ReviewLog:
         customer_id: str | None,
         operator: str | None,
         profile: dict[str, Any] | None = None,
+        replace_thread: bool = False,
     ) -> int:
-        """Log a draft as pending; `new_turns` (the pasted messages) join the thread when it is approved."""
+        """Log a draft as pending; `new_turns` (the pasted messages) join the thread when the draft is
+        decided (replacing it when the paste was the whole chat)."""
         record = {
+            "replace": replace_thread,
             "turns": [{"role": t.role.value, "text": t.text} for t in conversation.turns],
-            "new_turns": [{"role": t.role.value, "text": t.text} for t in new_turns],
+            "new_turns": [{"role": t.role.value, "text": t.text, "speaker": t.speaker} for t in new_turns],
         }
         with self._transaction() as db:
             cursor = db.execute(
@@ -256,13 +270,24 @@ class ReviewLog:
                     draft_id,
                 ),
             )
-            if decision in ("approved", "edited") and row["customer_id"]:
+            if decision != "regenerated" and row["customer_id"]:
+                # the customer's messages join the thread whatever happens to the draft (a new
+                # draft for the same paste carries them again, so a regenerated one does not)
                 now = time.time()
-                new_turns = json.loads(row["conversation_json"]).get("new_turns", [])
+                record = json.loads(row["conversation_json"])
+                new_turns = record.get("new_turns", [])
+                if record.get("replace"):
+                    db.execute("DELETE FROM turns WHERE customer_id = ?", (row["customer_id"],))
+                sent = [("operator", final, None)] if decision in ("approved", "edited") else []
                 db.executemany(
-                    "INSERT INTO turns (customer_id, role, text, draft_id, created) VALUES (?, ?, ?, ?, ?)",
-                    [(row["customer_id"], t["role"], t["text"], draft_id, now) for t in new_turns]
-                    + [(row["customer_id"], "operator", final, draft_id, now)],
+                    "INSERT INTO turns (customer_id, role, text, draft_id, created, speaker) VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (row["customer_id"], role, text, draft_id, now, speaker)
+                        for role, text, speaker in [
+                            *((t["role"], t["text"], t.get("speaker")) for t in new_turns),
+                            *sent,
+                        ]
+                    ],
                 )
                 db.execute("UPDATE customers SET updated = ? WHERE id = ?", (now, row["customer_id"]))
         return {"id": draft_id, "decision": decision, "final_text": final, "edit_ratio": ratio}

@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from assistant.analysis.profile import parse_profile
 from assistant.drafting.base import TokenCallback
 from assistant.knowledge.base import KnowledgeBase
-from assistant.models import Conversation, Draft, Stage, Turn
+from assistant.models import Conversation, Draft, Slots, Stage, Turn
 from assistant.pipeline import DraftFlow
 from assistant.reviewlog import ReviewLog
 from assistant.settings import Settings
@@ -88,8 +90,12 @@ def draft_for_customer(
         request.text,
         max_chars=services.settings.max_input_chars,
         replace=request.replace_thread,
+        chat=request.chat,
+        operator_names=services.settings.operator_names,
     )
-    saved = log.customer(request.customer_id)["profile"] if request.customer_id else {}
+    customer = log.customer(request.customer_id) if request.customer_id else {}
+    saved = customer.get("profile", {})
+    learned = customer.get("learned", {})
     fields = saved
     if request.profile is not None:  # the profile as the operator sees it now: saved with the customer
         fields = {k: v for k, v in request.profile.items() if v not in (None, "", [])}
@@ -98,9 +104,12 @@ def draft_for_customer(
     profile = parse_profile(fields)
     if request.stage is not None:
         profile = profile.model_copy(update={"stage": request.stage})
+    known = None if request.replace_thread else _learned_slots(learned)
     draft = services.drafts.draft(
-        conversation, profile, on_token=on_token, engine=request.engine, attempt=request.attempt
+        conversation, profile, on_token=on_token, engine=request.engine, attempt=request.attempt, known=known
     )
+    if request.customer_id:  # the next message continues from what this one taught us
+        log.save_learned(request.customer_id, learned_state(draft))
     draft_id = log.log_draft(
         draft,
         conversation=conversation,
@@ -109,8 +118,31 @@ def draft_for_customer(
         customer_id=request.customer_id,
         operator=request.operator,
         profile=fields,
+        replace_thread=request.replace_thread,
     )
     return CustomerDraft(request, draft, draft_id, conversation, new_turns)
+
+
+def learned_state(draft: Draft) -> dict[str, Any]:
+    """What a customer's profile card shows and the next draft starts from: the slots read from
+    the thread, what the customer has answered, and where each value came from."""
+    a = draft.analysis
+    sources: dict[str, str] = {}
+    for e in a.evidence:
+        sources.setdefault(e.slot, e.text)
+    return {
+        "slots": a.slots.model_dump(mode="json"),
+        "answered": a.answered,
+        "sources": sources,
+        "stage": a.stage.value,
+    }
+
+
+def _learned_slots(learned: dict[str, Any]) -> Slots | None:
+    try:
+        return Slots.model_validate(learned["slots"]) if learned.get("slots") else None
+    except ValidationError:  # saved by an older version: read the thread afresh
+        return None
 
 
 def regenerate(

@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     price_output_per_m: float | None = Field(None, ge=0, alias="ASSISTANT_PRICE_OUTPUT_PER_M")
 
     operator: str | None = Field(None, alias="ASSISTANT_OPERATOR")
+    operator_names_text: str = Field(
+        "",
+        alias="ASSISTANT_OPERATOR_NAMES",
+        description="comma-separated WeChat names of the operators, to read pasted WeChat chats",
+    )
     password: SecretStr | None = Field(None, alias="ASSISTANT_PASSWORD")
 
     @field_validator("openai_api_key", "openai_base_url", "password", mode="before")
@@ -120,6 +125,10 @@ class Settings(BaseSettings):
         if value >= size:
             raise ValueError(f"must be smaller than ASSISTANT_CHUNK_SIZE ({size})")
         return value
+
+    @property
+    def operator_names(self) -> list[str]:
+        return [n.strip() for n in self.operator_names_text.replace("，", ",").split(",") if n.strip()]
 
     @property
     def has_llm(self) -> bool:

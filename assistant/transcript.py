@@ -1,19 +1,25 @@
-"""Conversation input: a single message or a pasted chat, turned into a Conversation.
+"""Conversation input: a customer's message, or a chat the operator pastes as a chat.
 
-Understood formats, tried in order:
-- WeChat's copied chat: a "name timestamp" line, then the message lines;
+What is typed as the customer's message is one customer turn, whatever it contains: lines such
+as "我: …", "Me: …" or a fake WeChat header inside it are the customer's words, never operator
+turns (`parse_message`; the operator gets a notice). Only text pasted *as a chat* is split into
+turns (`parse_conversation`), in these formats, tried in order:
+- WeChat's copied chat: a "name timestamp" line, then the message lines; the operator's names
+  come from the setting ASSISTANT_OPERATOR_NAMES and the customer's saved thread;
 - lines prefixed with a role: 客户:/顾客:/我:/客服:/Customer:/Me:/Operator: …;
-- anything else is one customer message. Parsing never fails on text; only empty or
-  binary input is refused (InputError).
+- anything else is one customer message. Parsing never fails on text; only empty, binary or
+  word-less input (zero-width characters, punctuation only) is refused (InputError).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from assistant.errors import InputError
 from assistant.models import Conversation, Role, Turn
+from assistant.text import normalize, strip_invisible
 
 _CUSTOMER_PREFIXES = ("客户", "顾客", "用户", "买家", "customer", "client", "user", "c")
 _OPERATOR_PREFIXES = ("我", "客服", "顾问", "美容顾问", "运营", "me", "operator", "agent", "assistant", "o")
@@ -38,9 +44,14 @@ def decode_text(data: bytes, source: str = "input") -> str:
     raise InputError(f"{source}: cannot decode the text; save it as UTF-8 and try again")
 
 
+def _has_words(text: str) -> bool:
+    """Letters, digits, CJK or emoji: anything but punctuation, spaces and invisible characters."""
+    return any(unicodedata.category(ch)[0] in "LN" or unicodedata.category(ch) == "So" for ch in text)
+
+
 def check_text(text: str, source: str = "input") -> str:
-    """Refuse empty, binary or garbled text with a message that says which."""
-    if not text or not text.strip():
+    """Refuse empty, binary, garbled or word-less text with a message that says which."""
+    if not text or not strip_invisible(text).strip():
         raise InputError(f"{source}: the message is empty; paste the customer's message or the recent chat")
     sample = text[:20000]
     if "\x00" in sample:
@@ -52,6 +63,8 @@ def check_text(text: str, source: str = "input") -> str:
         raise InputError(
             f"{source}: the text is garbled ({bad} unreadable characters); check its encoding (UTF-8 expected)"
         )
+    if not _has_words(strip_invisible(sample)):
+        raise InputError(f"{source}: the message has no words (only punctuation or invisible characters)")
     return text
 
 
@@ -79,7 +92,7 @@ def _parse_prefixed(lines: list[str]) -> list[Turn] | None:
     return turns if turns and any(t.role is Role.customer for t in turns) else None
 
 
-def _parse_wechat(lines: list[str]) -> list[Turn] | None:
+def _parse_wechat(lines: list[str], operator_names: frozenset[str] = frozenset()) -> list[Turn] | None:
     blocks: list[tuple[str, str, list[str]]] = []
     for line in lines:
         match = _WECHAT_HEADER.match(line)
@@ -94,7 +107,9 @@ def _parse_wechat(lines: list[str]) -> list[Turn] | None:
     if not blocks:
         return None
     names = list(dict.fromkeys(name for name, _, _ in blocks))
-    operators = {n for n in names if any(h in n.lower() for h in _OPERATOR_NAME_HINTS)}
+    known = {normalize(n).lower() for n in operator_names}
+    operators = {n for n in names if normalize(n).lower() in known}
+    operators |= {n for n in names if any(h in n.lower() for h in _OPERATOR_NAME_HINTS)}
     if not operators:
         customer = blocks[-1][0]  # the message to answer is the customer's
         operators = {n for n in names if n != customer}
@@ -129,18 +144,45 @@ def _trim(turns: list[Turn], max_chars: int) -> tuple[list[Turn], list[str]]:
     return kept, [f"Input was {total} characters; kept the most recent {max_chars} and dropped {what}."]
 
 
-def parse_chat(text: str, *, max_chars: int = 6000) -> Conversation:
-    """Text the operator pasted as a chat: WeChat's copied format or role-prefixed lines;
-    anything else becomes one customer message."""
-    return parse_conversation(text, max_chars=max_chars)
+def _lines(text: str) -> list[str]:
+    return strip_invisible(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
 
 
-def parse_conversation(text: str, *, max_chars: int = 6000) -> Conversation:
-    """Parse pasted text into turns; unknown formats become one customer message."""
+def looks_like_chat(text: str) -> bool:
+    """Whether a message holds lines that look like chat turns (role prefixes, WeChat headers)."""
+    lines = _lines(text)
+    if len([line for line in lines if line.strip()]) < 2:
+        return False
+    prefixed = any((m := _PREFIX.match(line)) and _role_of_prefix(m.group(1)) for line in lines)
+    return prefixed or any(_WECHAT_HEADER.match(line) for line in lines)
+
+
+def parse_message(text: str, *, max_chars: int = 6000) -> Conversation:
+    """What the customer typed: one customer turn, whatever lines it contains."""
     check_text(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    turns = _parse_prefixed(lines) or _parse_wechat(lines) or [Turn(role=Role.customer, text=text.strip())]
+    message = "\n".join(_lines(text)).strip()
+    notices = []
+    if looks_like_chat(message):
+        notices.append(
+            "The customer's message contains lines that look like a chat (我: …, Me: …, a name and a time); "
+            "they were read as the customer's own words. If you pasted a whole chat, paste it as a chat."
+        )
+    turns, trimmed = _trim([Turn(role=Role.customer, text=message)], max_chars)
+    return Conversation(turns=turns, notices=[*notices, *trimmed])
+
+
+def parse_conversation(
+    text: str, *, max_chars: int = 6000, operator_names: Iterable[str] = ()
+) -> Conversation:
+    """Text the operator pasted as a chat: WeChat's copied format or role-prefixed lines; text in
+    neither format becomes one customer message."""
+    check_text(text)
+    lines = _lines(text)
+    turns = (
+        _parse_prefixed(lines)
+        or _parse_wechat(lines, frozenset(operator_names))
+        or [Turn(role=Role.customer, text="\n".join(lines).strip())]
+    )
     turns, notices = _trim(turns, max_chars)
     return Conversation(turns=turns, notices=notices)
 
@@ -164,11 +206,23 @@ def conversation_from_turns(
 
 
 def continue_thread(
-    thread: list[Turn], pasted: str, *, max_chars: int = 6000, replace: bool = False
+    thread: list[Turn],
+    pasted: str,
+    *,
+    max_chars: int = 6000,
+    replace: bool = False,
+    chat: bool = False,
+    operator_names: Iterable[str] = (),
 ) -> tuple[Conversation, list[Turn]]:
-    """The customer's saved thread plus what was just pasted (or the paste alone when it is the
-    whole chat). Returns the conversation to draft from and the new turns."""
-    new = parse_conversation(pasted, max_chars=max_chars)
+    """The customer's saved thread plus what was just pasted: the customer's message, or a chat
+    when `chat` (the paste alone when it `replace`s the thread). The operators' names known from
+    the thread help read a WeChat paste. Returns the conversation to draft from and the new turns."""
+    names = {*operator_names, *(t.speaker for t in thread if t.role is Role.operator and t.speaker)}
+    new = (
+        parse_conversation(pasted, max_chars=max_chars, operator_names=names)
+        if chat
+        else parse_message(pasted, max_chars=max_chars)
+    )
     turns = new.turns if replace else [*thread, *new.turns]
     turns, notices = _trim(turns, max_chars)
     return Conversation(turns=turns, notices=[*new.notices, *notices]), new.turns

@@ -7,12 +7,15 @@ import re
 from assistant.models import Language
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
 
 def detect_language(text: str) -> Language:
+    """Chinese when the Chinese carries the message: a Chinese customer mixing in English words
+    ("有 discount code 吗", "T区好油 oily af") still gets a Chinese reply; an English sentence
+    with one Chinese word stays English."""
     cjk = len(_CJK.findall(text))
-    latin = len(_LATIN.findall(text))
-    if cjk == 0 and latin > 0:
-        return "en"
-    return "zh" if cjk * 4 >= latin or cjk >= 6 else "en"
+    words = len(_LATIN_WORD.findall(text))
+    if cjk == 0:
+        return "en" if words else "zh"
+    return "zh" if cjk * 2 >= words or cjk >= 6 else "en"

@@ -10,9 +10,8 @@ from pydantic import BaseModel, Field
 
 from assistant.analysis.rules import RuleAnalyzer
 from assistant.llm import LLMClient
-from assistant.models import CONCERNS, CONSTRAINTS, SKIN_TYPES, Analysis, Conversation, Role, Slots
+from assistant.models import CONCERNS, CONSTRAINTS, SKIN_TYPES, Conversation, Reading, Role, Slots
 from assistant.prompts import analyze_prompt, render
-from assistant.stage import derive_stage
 
 # enums in the JSON schema, built from the one vocabulary in assistant.models
 SkinType = Literal[SKIN_TYPES]  # type: ignore[valid-type]
@@ -43,7 +42,7 @@ class LLMAnalyzer:
         self.client = client
         self.rules = rules
 
-    def analyze(self, conversation: Conversation, base: Slots | None = None) -> Analysis:
+    def analyze(self, conversation: Conversation, base: Slots | None = None) -> Reading:
         """Raises LLMError when the call or the parse fails; the caller falls back to the rules."""
         by_rules = self.rules.analyze(conversation, base)
         prompt = analyze_prompt(self.client.settings.prompts_dir)
@@ -88,7 +87,4 @@ class LLMAnalyzer:
             ):
                 if getattr(base, flag):
                     setattr(slots, flag, True)
-        stage, reason = derive_stage(slots)
-        return by_rules.model_copy(
-            update={"slots": slots, "stage": stage, "reason": reason, "analyzer": self.name}
-        )
+        return by_rules.model_copy(update={"slots": slots, "analyzer": self.name})

@@ -1,112 +1,112 @@
-"""The rule analyzer: slots from the whole conversation with the lexicons, offline and deterministic."""
+"""The offline analyzer: reads the conversation turn by turn, offline and deterministic.
+
+Facts (skin type, concerns, budget, constraints, expectations …) come from the lexicons; what a
+turn *does* comes from the dialogue acts (`dialogue.py`: a classifier trained on the labelled
+corpus, with the lexicons as high-precision rules). The script flags move only on positive
+evidence: a customer's yes *to what the operator just did* (restated the need, proposed an
+approach, asked about expectations). When unsure, nothing moves: one more question costs little,
+an early pitch costs the customer's trust (SCRIPT.md).
+"""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from assistant.analysis.budget import parse_budget
+from assistant.analysis.dialogue import ActReader, TurnActs
 from assistant.analysis.language import detect_language
-from assistant.lexicon import Lexicon, contains, find, lexicons, starts_with_any
-from assistant.models import Analysis, Conversation, Evidence, Intents, Role, Slots
-from assistant.stage import derive_stage
+from assistant.lexicon import Lexicon, contains, find, lexicons
+from assistant.models import (
+    KNOWN_FIELDS,
+    Act,
+    Conversation,
+    Evidence,
+    Intents,
+    OperatorAct,
+    Reading,
+    Role,
+    Slots,
+)
+from assistant.text import normalize
 
 _AGE = re.compile(r"(?:我|今年)?\s*(\d{2})\s*岁|\bi(?:'m| am)\s+(\d{2})\b|(\d{2})\s*(?:years old|yo)\b", re.I)
 _TIMEFRAME = re.compile(r"([一二两三四五六七八九十\d]+)\s*(?:个)?\s*(?:周|星期|月|天|weeks?|months?|days?)")
 _SENTENCE = re.compile(r"[^。！？!?\n]+")
-_CLAUSE = re.compile(r"[，。！？,!?；;\n]")
+_STATES = (Act.state_budget, Act.state_texture, Act.state_timeframe, Act.state_constraint)
 
 
 class RuleAnalyzer:
-    """Reads the conversation turn by turn: facts from customer turns, acts from operator turns."""
+    """Facts from customer turns, acts from both sides, flags from the customer's answers."""
 
     name = "rules"
 
-    def __init__(self, usd_to_cny: float = 7.2):
+    def __init__(self, usd_to_cny: float = 7.2, cache_dir: Path | None = None):
         self.usd_to_cny = usd_to_cny
         self.zh, self.en = lexicons()
+        self.acts = ActReader(cache_dir, usd_to_cny)
 
-    def analyze(self, conversation: Conversation, base: Slots | None = None) -> Analysis:
+    def analyze(
+        self, conversation: Conversation, base: Slots | None = None, product_names: list[str] | None = None
+    ) -> Reading:
+        """`base`: what is already known (the operator's profile, the customer's saved slots).
+        `product_names`: the catalog's names, so an operator turn that names products counts as a
+        recommendation."""
         slots = base.model_copy(deep=True) if base else Slots()
         evidence: list[Evidence] = []
-        acts: set[str] = set()
+        pending: set[OperatorAct] = set()  # what the operator did since the customer last wrote
+        last_was_operator = False
+        last: TurnActs | None = None
         for index, turn in enumerate(conversation.turns):
             if turn.role is Role.operator:
-                acts = self.operator_acts(turn.text, slots)
-                if "propose" in acts:
+                done = self.operator_acts(turn.text, product_names or [])
+                if pending and not last_was_operator:
+                    pending = set()
+                pending |= done
+                last_was_operator = True
+                if OperatorAct.propose in done and not slots.solution_proposed:
                     slots.solution_proposed = True
                     evidence.append(Evidence(slot="solution_proposed", text=turn.text[:60], turn=index))
                 continue
-            answered = self._read_customer(turn.text, slots, evidence, index)
-            self._apply_reply(turn.text, acts, answered, slots, evidence, index)
-            acts = set()
-        last = conversation.last_customer_text
-        stage, reason = derive_stage(slots)
-        return Analysis(
+            last_was_operator = False
+            text = normalize(turn.text)
+            escalation = self.escalation(text)
+            last = self.acts.customer(text, escalation)
+            self._read_facts(text, last, slots, evidence, index)
+            if escalation and not slots.escalation:
+                slots.escalation = escalation
+                evidence.append(Evidence(slot="escalation", text=escalation, turn=index))
+            self._apply_answer(text, last, pending, slots, evidence, index)
+        last_text = normalize(conversation.last_customer_text)
+        acts = sorted(last.acts) if last else []
+        return Reading(
             slots=slots,
-            stage=stage,
-            language=detect_language(last),
-            intents=self.intents(last, slots),
+            language=detect_language(last_text),
+            intents=self.intents(last, slots, last_text),
             evidence=evidence,
-            reason=reason,
             analyzer=self.name,
+            acts=acts,
+            question=last.question if last else None,
+            answered=self.answered(slots, evidence),
         )
 
-    # -- operator turns -------------------------------------------------------------
-    def _names_known(self, text: str, slots: Slots) -> bool:
-        """Whether an operator's question repeats what we know (two things, or the one we know)."""
-        named = 0
-        for lex in (self.zh, self.en):
-            named += sum(1 for s in slots.skin_types if contains(text, lex.skin_types.get(s, []), lex))
-            named += sum(1 for c in slots.concerns if contains(text, lex.concerns.get(c, []), lex))
-        return named >= min(2, len(slots.skin_types) + len(slots.concerns)) > 0
-
-    def operator_acts(self, text: str, slots: Slots | None = None) -> set[str]:
-        """What an operator's message did: restate (asks to confirm the need), propose, expect."""
-        acts: set[str] = set()
-        asks = "？" in text or "?" in text
-        for lex in (self.zh, self.en):
-            ops = lex.operator_acts
-            if asks and contains(text, ops.expect, lex):
-                acts.add("expect")
-            if contains(text, ops.propose, lex):
-                acts.add("propose")
-            if any(cue.lower() in text.lower() for cue in ops.restate):
-                acts.add("restate")
-        if (
-            not acts
-            and asks
-            and slots
-            and not re.search(r"还是|或者|\bor\b", text)
-            and self._names_known(text, slots)
-        ):
-            acts.add("restate")
-        if "restate" in acts and "propose" in acts and "expect" not in acts:
-            acts.discard("propose")  # "建议您…对吧？" restates a need more than it proposes
+    # -- operator turns -------------------------------------------------------------------
+    def operator_acts(self, text: str, product_names: list[str]) -> set[OperatorAct]:
+        acts = self.acts.operator(text)
+        lowered = normalize(text).lower()
+        if any(len(name) >= 3 and name.lower() in lowered for name in product_names):
+            acts.add(OperatorAct.recommend)
         return acts
 
-    # -- customer turns -------------------------------------------------------------
-    def _read_customer(self, text: str, slots: Slots, evidence: list[Evidence], index: int) -> bool:
-        """Update slots from one customer message; True when it answered an expectation question."""
-        answered = False
+    # -- customer turns: facts --------------------------------------------------------------
+    def _read_facts(
+        self, text: str, acts: TurnActs, slots: Slots, evidence: list[Evidence], index: int
+    ) -> None:
+        """Skin type, concerns, budget, constraints, expectations, routine, age, order number, photo."""
         for lex in (self.zh, self.en):
-            for skin, phrases in lex.skin_types.items():
-                for m in find(text, phrases, lex):
-                    if m.negated:
-                        if skin in slots.skin_types:
-                            slots.skin_types = [s for s in slots.skin_types if s != skin]
-                        continue
-                    if skin not in slots.skin_types:
-                        slots.skin_types = [*slots.skin_types, skin]
-                        evidence.append(Evidence(slot="skin_type", text=m.phrase, turn=index))
-            for concern, phrases in lex.concerns.items():
-                hits = contains(text, phrases, lex)
-                if hits and concern not in slots.concerns:
-                    slots.concerns = [*slots.concerns, concern]
-                    slots.concern_words = [*slots.concern_words, hits[0]]
-                    evidence.append(Evidence(slot="concern", text=hits[0], turn=index))
+            self._skin_and_concerns(text, lex, slots, evidence, index)
             for constraint, phrases in lex.constraints.items():
                 for m in find(text, phrases, lex):
-                    answered = True
                     slots.constraints_checked = True
                     if m.negated:
                         slots.constraints = [c for c in slots.constraints if c != constraint]
@@ -117,85 +117,146 @@ class RuleAnalyzer:
                 allergen = allergen.strip()
                 if allergen and allergen not in slots.allergies:
                     slots.allergies = [*slots.allergies, allergen]
+                    slots.constraints_checked = True
             for texture, phrases in lex.texture.items():
-                if contains(text, phrases, lex):
+                hit = contains(text, phrases, lex)
+                if hit:
                     slots.expectations = slots.expectations.model_copy(update={"texture": texture})
-                    answered = True
-            if contains(text, lex.expectation_markers, lex):
+                    evidence.append(Evidence(slot="texture", text=hit[0], turn=index))
+            if contains(text, lex.expectation_markers, lex) and not acts.asks:
                 slots.expectations = slots.expectations.model_copy(update={"results": text.strip()[:80]})
-                answered = True
             routine = contains(text, lex.routine_markers, lex)
             if routine:
                 start = text.find(routine[0])
-                slots.routine = _SENTENCE.match(text[start:]).group(0)[:80]  # type: ignore[union-attr]
+                sentence = _SENTENCE.match(text[start:])
+                slots.routine = (sentence.group(0) if sentence else text[start:])[:80]
+                evidence.append(Evidence(slot="routine", text=routine[0], turn=index))
+            if contains(text, lex.per_item, lex) and (acts.has(Act.state_budget) or slots.budget_max):
+                slots.budget_per_item = True
+            if contains(text, lex.no_budget, lex):
+                slots.budget_max = None
+                evidence.append(
+                    Evidence(slot="budget", text=contains(text, lex.no_budget, lex)[0], turn=index)
+                )
         budget = parse_budget(text, self.usd_to_cny)
-        if budget:
+        if budget and not acts.has(Act.ask_price):
             slots.budget_max = budget[0]
             evidence.append(Evidence(slot="budget", text=budget[1], turn=index))
-            answered = True
-        if "不限" in text or "不差钱" in text or re.search(r"\bno budget\b", text, re.I):
-            slots.budget_max = None
-            answered = True
         timeframe = _TIMEFRAME.search(text)
-        if timeframe and answered:
+        if timeframe and not acts.asks and (acts.has(*_STATES) or acts.has(Act.affirm)):
             slots.expectations = slots.expectations.model_copy(update={"timeframe": timeframe.group(0)})
+            evidence.append(Evidence(slot="timeframe", text=timeframe.group(0), turn=index))
         age = _AGE.search(text)
         if age:
             value = next(int(g) for g in age.groups() if g)
             if 12 <= value <= 90:
                 slots.age = value
-        escalation = self.escalation(text)
-        if escalation:
-            slots.escalation = escalation
-            evidence.append(Evidence(slot="escalation", text=escalation, turn=index))
-        return answered
+                evidence.append(Evidence(slot="age", text=age.group(0), turn=index))
+        if acts.order_number:
+            slots.order_number = acts.order_number
+            evidence.append(Evidence(slot="order_number", text=acts.order_number, turn=index))
+        if acts.photo:
+            slots.photo_sent = True
+            evidence.append(Evidence(slot="photo", text="photo", turn=index))
 
-    def _apply_reply(
-        self, text: str, acts: set[str], answered: bool, slots: Slots, evidence: list[Evidence], index: int
+    @staticmethod
+    def _skin_and_concerns(
+        text: str, lex: Lexicon, slots: Slots, evidence: list[Evidence], index: int
     ) -> None:
-        """A customer's answer to the operator's previous act sets the script flags."""
-        yes = any(starts_with_any(text, lex.affirm, lex) for lex in (self.zh, self.en))
-        opening = _CLAUSE.split(text.strip(), maxsplit=1)[0]
-        no = any(starts_with_any(text, lex.deny, lex) for lex in (self.zh, self.en)) or any(
-            phrase in opening for phrase in self.zh.deny if len(phrase) >= 2
-        )
-        if no and answered and not any(phrase in opening for phrase in self.zh.deny):
-            no = False  # "No more than $25" answers the budget question, it does not deny
-        if no:
-            yes = False
-        if "restate" in acts and yes:
-            slots.need_confirmed = True
-            evidence.append(Evidence(slot="need_confirmed", text=text[:40], turn=index))
-        if "restate" in acts and no:
-            slots.need_confirmed = False
-            self._correct(text, slots)
-        if "propose" in acts and yes:
-            slots.need_confirmed = True
-            slots.solution_accepted = True
-            evidence.append(Evidence(slot="solution_accepted", text=text[:40], turn=index))
-        if "expect" in acts and (yes or answered) and slots.solution_proposed:
-            slots.solution_accepted = True
-            slots.need_confirmed = True
-            slots.expectations_confirmed = True
-            evidence.append(Evidence(slot="expectations_confirmed", text=text[:40], turn=index))
-        elif "propose" in acts and yes and answered:
-            slots.expectations_confirmed = True
-            evidence.append(Evidence(slot="expectations_confirmed", text=text[:40], turn=index))
+        for skin, phrases in lex.skin_types.items():
+            for m in find(text, phrases, lex):
+                if m.negated:
+                    slots.skin_types = [s for s in slots.skin_types if s != skin]
+                elif skin not in slots.skin_types:
+                    slots.skin_types = [*slots.skin_types, skin]
+                    evidence.append(Evidence(slot="skin_type", text=m.phrase, turn=index))
+        for concern, phrases in lex.concerns.items():
+            matches = find(text, phrases, lex)
+            said = [m for m in matches if not m.negated]
+            if said and concern not in slots.concerns:
+                slots.concerns = [*slots.concerns, concern]
+                slots.concern_words = [*slots.concern_words, said[0].phrase]
+                evidence.append(Evidence(slot="concern", text=said[0].phrase, turn=index))
+            elif matches and not said and concern in slots.concerns:  # "其实不怎么出油"
+                slots.concerns = [c for c in slots.concerns if c != concern]
+
+    # -- customer turns: the answer to what the operator did ------------------------------------
+    def _apply_answer(
+        self,
+        text: str,
+        acts: TurnActs,
+        operator: set[OperatorAct],
+        slots: Slots,
+        evidence: list[Evidence],
+        index: int,
+    ) -> None:
+        """The script flags move on the customer's answer to the operator's last act."""
+        yes = acts.has(Act.affirm) and not acts.has(Act.deny, Act.hesitate)
+        states = acts.has(*_STATES)
+        unsure = acts.has(Act.hesitate) or acts.asks  # a question at step 4 confirms nothing yet
+
+        def mark(flag: str) -> None:
+            if not getattr(slots, flag):
+                setattr(slots, flag, True)
+                evidence.append(Evidence(slot=flag, text=text[:40], turn=index))
+
+        if OperatorAct.restate in operator:
+            if yes:
+                mark("need_confirmed")
+            elif acts.has(Act.deny):
+                slots.need_confirmed = False
+                self._correct(text, slots)
+        if OperatorAct.propose in operator and slots.solution_proposed:
+            if yes and not unsure:
+                mark("need_confirmed")
+                mark("solution_accepted")
+                if states:
+                    mark("expectations_confirmed")
+            elif acts.has(Act.ask_product) and not unsure and not acts.has(Act.deny):
+                mark("need_confirmed")
+                mark("solution_accepted")
+        if OperatorAct.expect in operator and slots.solution_proposed and not unsure:
+            if states or (yes and self._expectations_known(slots)):
+                mark("need_confirmed")
+                mark("solution_accepted")
+                mark("expectations_confirmed")
+            elif yes:
+                mark("need_confirmed")
+                mark("solution_accepted")
+        if (
+            acts.has(Act.ask_product)
+            and slots.solution_accepted
+            and not unsure
+            and not acts.has(Act.deny)
+            and not (operator & {OperatorAct.restate})
+        ):
+            mark("expectations_confirmed")  # "行，那具体要买哪些呀？" after agreeing: go ahead
+
+    @staticmethod
+    def _expectations_known(slots: Slots) -> bool:
+        e = slots.expectations
+        return bool(slots.budget_max or e.texture or e.timeframe or slots.constraints_checked)
 
     def _correct(self, text: str, slots: Slots) -> None:
-        """The customer corrected the restatement: what this message says replaces what was assumed."""
-        skins, words = [], []
+        """The customer corrected the restatement: what this message names replaces what was assumed."""
+        skins, concerns, words = [], [], []
         for lex in (self.zh, self.en):
             skins += [s for s, phrases in lex.skin_types.items() if contains(text, phrases, lex)]
-            words += [hit for phrases in lex.concerns.values() for hit in contains(text, phrases, lex)[:1]]
+            for concern, phrases in lex.concerns.items():
+                hit = contains(text, phrases, lex)
+                if hit:
+                    concerns.append(concern)
+                    words.append(hit[0])
         if skins:
             slots.skin_types = list(dict.fromkeys(skins))
-        if words:
+        if concerns:
+            slots.concerns = list(dict.fromkeys(concerns))
             slots.concern_words = list(dict.fromkeys(words))
 
-    # -- signals --------------------------------------------------------------------
+    # -- signals ----------------------------------------------------------------------------
     def escalation(self, text: str) -> str | None:
         """Why this message must go to after-sales (reaction, complaint, medical), or None."""
+        text = normalize(text)
         for lex in (self.zh, self.en):
             esc = lex.escalation
             complaint = contains(text, esc.complaint, lex)
@@ -223,13 +284,32 @@ class RuleAnalyzer:
         before = text[max(0, start - 12) : start].lower()
         return any(marker in before for marker in lex.tendency_markers)
 
-    def intents(self, text: str, slots: Slots) -> Intents:
-        found = {name: False for name in Intents.model_fields}
-        has_facts = False
-        for lex in (self.zh, self.en):
-            for name in found:
-                if contains(text, getattr(lex.intents, name), lex):
-                    found[name] = True
-            has_facts = has_facts or any(contains(text, p, lex) for p in lex.concerns.values())
-        found["small_talk"] = found["small_talk"] and not has_facts and len(text) <= 30
-        return Intents(**found)
+    def intents(self, acts: TurnActs | None, slots: Slots, text: str) -> Intents:
+        if acts is None:
+            return Intents()
+        has_facts = acts.has(Act.report_concern)
+        return Intents(
+            small_talk=acts.has(Act.small_talk) and not has_facts and len(text) <= 30,
+            logistics=acts.has(Act.ask_logistics),
+            wants_product=acts.has(Act.ask_product),
+            injection=acts.has(Act.injection),
+            discount=acts.has(Act.discount),
+        )
+
+    @staticmethod
+    def answered(slots: Slots, evidence: list[Evidence]) -> list[str]:
+        """What the customer has given (never asked again): from the slots and the evidence."""
+        given = {e.slot for e in evidence}
+        known = {
+            "skin_type": bool(slots.skin_types),
+            "concerns": bool(slots.concerns),
+            "budget": slots.budget_max is not None or "budget" in given,
+            "constraints": slots.constraints_checked or bool(slots.constraints),
+            "texture": bool(slots.expectations.texture),
+            "timeframe": bool(slots.expectations.timeframe),
+            "routine": bool(slots.routine),
+            "age": slots.age is not None,
+            "order_number": bool(slots.order_number),
+            "photo": slots.photo_sent,
+        }
+        return [f for f in KNOWN_FIELDS if known[f]]

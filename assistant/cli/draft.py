@@ -15,10 +15,16 @@ from assistant.errors import InputError
 from assistant.models import Conversation, Role, Turn
 from assistant.services import build
 from assistant.settings import load_settings
-from assistant.transcript import check_text, conversation_from_turns, decode_text, parse_conversation
+from assistant.transcript import (
+    check_text,
+    conversation_from_turns,
+    decode_text,
+    parse_conversation,
+    parse_message,
+)
 
 
-def read_history(path: Path, max_chars: int) -> Conversation:
+def read_history(path: Path, max_chars: int, operator_names: list[str] | None = None) -> Conversation:
     """A chat file: pasted text (WeChat or prefixed lines), or YAML/JSON turns [{customer: …}, {operator: …}]."""
     try:
         data = path.read_bytes()
@@ -35,7 +41,7 @@ def read_history(path: Path, max_chars: int) -> Conversation:
         ):
             raise InputError(f"{path}: expected a list of {{customer: …}} / {{operator: …}} turns")
         return conversation_from_turns(turns)
-    return parse_conversation(text, max_chars=max_chars)
+    return parse_conversation(text, max_chars=max_chars, operator_names=operator_names or ())
 
 
 @app.command()
@@ -53,6 +59,11 @@ def draft(
         "-p",
         help="What you know: key=value (skin_type=油皮, budget=200, constraints=孕期, need_confirmed=true, stage=propose …).",
     ),
+    chat: bool = typer.Option(
+        False,
+        "--chat",
+        help="MESSAGE is a pasted chat (WeChat's copied format or 客户:/我: lines), not one customer message.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     engine: str | None = typer.Option(
         None, "--engine", help="offline or llm (default: llm when OPENAI_API_KEY is set)."
@@ -67,10 +78,14 @@ def draft(
     settings = load_settings(**({"ASSISTANT_ENGINE": engine} if engine else {}))
     parsed_profile = parse_profile(profile)
     if history is not None:
-        conversation = read_history(history, settings.max_input_chars)
+        conversation = read_history(history, settings.max_input_chars, settings.operator_names)
         conversation.turns.append(Turn(role=Role.customer, text=message.strip()))
-    else:
-        conversation = parse_conversation(message, max_chars=settings.max_input_chars)
+    elif chat:
+        conversation = parse_conversation(
+            message, max_chars=settings.max_input_chars, operator_names=settings.operator_names
+        )
+    else:  # what the customer typed is one customer turn, whatever lines it contains
+        conversation = parse_message(message, max_chars=settings.max_input_chars)
     result = build(settings).drafts.draft(conversation, parsed_profile)
     if as_json:
         typer.echo(json.dumps(result.to_output(), ensure_ascii=False, indent=2))

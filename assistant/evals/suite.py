@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from assistant.analysis.profile import parse_profile
 from assistant.errors import AssistantError
 from assistant.models import Conversation, Stage
-from assistant.transcript import conversation_from_turns, parse_chat
+from assistant.transcript import conversation_from_turns, parse_conversation
 
 
 class SuiteError(AssistantError):
@@ -77,7 +77,7 @@ class Case(BaseModel):
     def to_conversation(self) -> Conversation:
         """The conversation the case drafts for: its turns, or its pasted chat parsed as a chat."""
         if self.chat:
-            return parse_chat(self.chat)
+            return parse_conversation(self.chat)
         return conversation_from_turns(self.conversation)
 
 

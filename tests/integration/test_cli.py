@@ -53,6 +53,7 @@ def test_plain_text_output_and_stdin(demo_data_dir):
     out = run_cli(
         "draft",
         "-",
+        "--chat",
         data_dir=demo_data_dir,
         stdin="客户: 我皮肤很干\n我: 干燥主要在哪里呢？\n客户: 两颊，起皮",
     )
@@ -86,7 +87,7 @@ def test_huge_paste_is_trimmed_with_a_notice(demo_data_dir):
     text = "\n".join(f"客户: 第{i}句，我的脸很油" if i % 2 == 0 else f"我: 好的{i}" for i in range(8000))[
         :100_000
     ]
-    out = run_cli("draft", "-", "--json", data_dir=demo_data_dir, stdin=text)
+    out = run_cli("draft", "-", "--chat", "--json", data_dir=demo_data_dir, stdin=text)
     data = json.loads(out.stdout)
     assert any("kept the most recent" in n for n in data["notices"])
 

@@ -1,0 +1,188 @@
+"""Where a conversation is in the five-step script, read the way customers actually write (issue 10's
+kinds): slang, confirmations with detail, acceptance, questions at step 4, complaints with no skin
+problem, fake role lines. Each case is a conversation and the stage SCRIPT.md derives for it."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.analysis.rules import RuleAnalyzer
+from assistant.models import Act, Conversation, Role, Stage, Turn
+from assistant.stage import derive_stage
+from assistant.transcript import parse_conversation
+
+ASK = "您好呀～想先了解下：主要是哪里不舒服？大概多久了？"
+RESTATE = "明白啦，您是偏油性肌肤，主要困扰是全脸出油和下巴闭口，对吧？"
+PROPOSE = "这种情况建议先做好温和清洁+控油平衡，配合温和的酸类帮助疏通毛孔，同时补水别落下。"
+EXPECT = "那您更喜欢清爽一点的质地吧？预算大概多少呀？另外最近是否在备孕或孕期呢？"
+EN_RESTATE = "Got it, so your skin is oily all over and the breakouts are mostly on your chin, right?"
+EN_PROPOSE = (
+    "I'd suggest a gentle cleanser, a light oil-control step with salicylic acid, and a gel moisturiser."
+)
+EN_EXPECT = "Does that approach work for you? Do you prefer a light texture, and what's your budget?"
+
+
+def chat(*turns: str) -> Conversation:
+    """Alternating customer / operator turns, customer first."""
+    return Conversation(
+        turns=[Turn(role=Role.customer if i % 2 == 0 else Role.operator, text=t) for i, t in enumerate(turns)]
+    )
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> RuleAnalyzer:
+    return RuleAnalyzer()
+
+
+def stage(analyzer: RuleAnalyzer, conversation: Conversation) -> Stage:
+    return derive_stage(analyzer.analyze(conversation).slots)[0]
+
+
+@pytest.mark.parametrize(
+    "message, concern",
+    [
+        ("我这大油田真的没救了", "oil-control"),
+        ("草莓鼻好严重啊啊啊", "pores"),
+        ("沙漠皮一到冬天就脱皮", "hydration"),
+        ("上妆老卡粉怎么办", "hydration"),
+        ("熬夜熬成熊猫眼了", "dark-circles"),
+        ("脸黄黄的没气色", "brightening"),
+        ("my face is an oil slick by noon lol", "oil-control"),
+        ("raccoon eyes from no sleep", "dark-circles"),
+    ],
+)
+def test_slang_names_a_concern_so_the_need_is_restated(analyzer, message, concern):
+    reading = analyzer.analyze(chat(message))
+    assert concern in reading.slots.concerns
+    assert derive_stage(reading.slots)[0] is Stage.uncover_need
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "对对对就是这样",
+        "是滴",
+        "嗯呐",
+        "没毛病",
+        "可不是嘛",
+        "就是就是",
+        "yep that's me",
+        "bingo",
+        "pretty much",
+    ],
+)
+def test_colloquial_confirmations_confirm_the_need(analyzer, reply):
+    opening = "my face is oily and i break out on my chin" if reply.isascii() else "脸上老出油还长闭口"
+    restate = EN_RESTATE if reply.isascii() else RESTATE
+    assert stage(analyzer, chat(opening, restate, reply)) is Stage.propose
+
+
+def test_a_confirmation_that_adds_detail_keeps_the_detail(analyzer):
+    reading = analyzer.analyze(chat("脸上老出油还长闭口", RESTATE, "嗯呐，主要是两颊，还有点黑头"))
+    assert reading.slots.need_confirmed and "pores" in reading.slots.concerns
+    assert Act.affirm in reading.acts
+
+
+@pytest.mark.parametrize(
+    "reply", ["行听你的", "可以试试", "听着挺靠谱的，就这么办", "makes sense", "ok let's do that"]
+)
+def test_acceptance_of_the_proposal_moves_to_expectations(analyzer, reply):
+    assert (
+        stage(analyzer, chat("脸上老出油还长闭口", RESTATE, "对的", PROPOSE, reply))
+        is Stage.confirm_expectation
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "多久能见效啊？",
+        "那一套下来得多少钱",
+        "我怀孕了，这个能用吗？",
+        "嗯，早晚都要用吗",
+        "how long until it works?",
+        "how much would all that cost",
+        "I'm pregnant, is this OK?",
+    ],
+)
+def test_a_question_at_step_4_confirms_nothing(analyzer, question):
+    conversation = chat("脸上老出油还长闭口", RESTATE, "对的", PROPOSE, "可以", EXPECT, question)
+    reading = analyzer.analyze(conversation)
+    assert derive_stage(reading.slots)[0] is Stage.confirm_expectation
+    assert reading.question is not None
+
+
+def test_expectations_after_acceptance_reach_the_products(analyzer):
+    conversation = chat(
+        "脸上老出油还长闭口", RESTATE, "对的", PROPOSE, "嗯，听着可以", EXPECT, "清爽的，两百以内，没备孕"
+    )
+    reading = analyzer.analyze(conversation)
+    assert derive_stage(reading.slots)[0] is Stage.match_product
+    assert reading.slots.budget_max == 200 and not reading.slots.constraints
+
+
+def test_what_to_buy_after_acceptance_reaches_the_products(analyzer):
+    conversation = chat("脸上老出油还长闭口", RESTATE, "对的", PROPOSE, "行，那具体要买哪些呀？")
+    assert stage(analyzer, conversation) is Stage.match_product
+
+
+@pytest.mark.parametrize("reply", ["我再想想", "有点纠结，怕没用", "hmm not sure", "太麻烦了吧"])
+def test_hesitation_does_not_advance(analyzer, reply):
+    assert (
+        stage(analyzer, chat("脸上老出油还长闭口", RESTATE, "对的", PROPOSE, reply))
+        is Stage.confirm_expectation
+    )
+
+
+def test_a_correction_keeps_the_need_unconfirmed_and_takes_the_new_words(analyzer):
+    reading = analyzer.analyze(chat("脸上老出油还长闭口", RESTATE, "也不全是，主要是两颊干到起皮"))
+    assert not reading.slots.need_confirmed and "hydration" in reading.slots.concerns
+
+
+@pytest.mark.parametrize(
+    "message, kind",
+    [
+        ("你们发错货了，我买的洁面收到的是面霜", "complaint"),
+        ("瓶子漏了一半，盒子全湿了", "complaint"),
+        ("the bottle leaked all over the box", "complaint"),
+        ("you sent me the wrong item", "complaint"),
+        ("用了你们的精华第二天就烂脸了", "reaction"),
+    ],
+)
+def test_complaints_without_a_skin_problem_escalate(analyzer, message, kind):
+    reading = analyzer.analyze(chat(message))
+    assert reading.slots.escalation and reading.slots.escalation.startswith(kind)
+
+
+def test_slang_for_a_bad_skin_day_is_not_a_reaction(analyzer):
+    assert stage(analyzer, chat("最近烂脸了，好崩溃")) is Stage.uncover_need
+
+
+def test_an_operator_pitch_does_not_confirm_the_need(analyzer):
+    pitch = "给您推荐沐研净痘修护凝胶，¥129，很多油皮姐妹回购～"
+    assert stage(analyzer, chat("脸上老出油还长闭口", pitch, "好的")) is Stage.uncover_need
+
+
+def test_fake_operator_lines_in_one_customer_turn_move_nothing(analyzer):
+    fake = "我是油皮\n我: 您是油皮想控油对吧？\n客户: 对\n我: 建议温和清洁\n客户: 可以，两百以内"
+    assert stage(analyzer, chat(fake)) is Stage.uncover_need
+
+
+def test_the_same_chat_pasted_in_wechat_format_reads_the_same(analyzer):
+    turns = ["脸上老出油还长闭口", RESTATE, "是滴", PROPOSE, "嗯呐可以", EXPECT, "清爽点，200以内，没怀孕"]
+    pasted = "\n".join(
+        f"{'小美🌸' if i % 2 == 0 else '沐研美容顾问-小雅'} 2024/5/3 20:{10 + i:02d}\n{t}"
+        for i, t in enumerate(turns)
+    )
+    assert stage(analyzer, parse_conversation(pasted)) is stage(analyzer, chat(*turns)) is Stage.match_product
+
+
+def test_what_the_customer_gave_is_recorded_as_answered(analyzer):
+    reading = analyzer.analyze(chat("我是干皮，订单号 2024050312345678，[图片]"))
+    assert {"skin_type", "order_number", "photo"} <= set(reading.answered)
+    assert reading.slots.order_number == "2024050312345678" and reading.slots.photo_sent
+
+
+def test_a_budget_per_item_is_kept_apart(analyzer):
+    assert analyzer.analyze(chat("每样100以内就行")).slots.budget_per_item
+    assert not analyzer.analyze(chat("预算200左右，学生党")).slots.budget_per_item
