@@ -62,6 +62,7 @@ class Lexicon(BaseModel):
     skin_types: dict[str, list[str]]
     concerns: dict[str, list[str]]
     negations: list[str]
+    negation_exceptions: list[str] = []  # words that contain a negation but do not negate (不过, 不错)
     desire_markers: list[str]
     tendency_markers: list[str]
     affirm: list[str]
@@ -169,7 +170,16 @@ def is_negated(text: str, start: int, lex: Lexicon) -> bool:
         words = re.findall(r"[a-z']+", _clause_before(text.lower(), start, 40))[-3:]
         return any(w in lex.negations for w in words)
     before = _clause_before(text, start, 4)
-    for question in ("是不是", "是否", "会不会", "能不能", "可不可以", "有没有", "要不要"):
+    for question in (
+        "是不是",
+        "是否",
+        "会不会",
+        "能不能",
+        "可不可以",
+        "有没有",
+        "要不要",
+        *lex.negation_exceptions,
+    ):
         before = before.replace(question, "")
     if any(marker in before for marker in lex.desire_markers):
         return False

@@ -132,7 +132,7 @@ class ReviewLog:
         now = time.time()
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO customers VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO customers (id, name, profile_json, created, updated) VALUES (?, ?, ?, ?, ?)",
                 (customer_id, name, json.dumps(profile or {}, ensure_ascii=False), now, now),
             )
         return customer_id

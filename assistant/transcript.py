@@ -220,7 +220,7 @@ def continue_thread(
     names = {*operator_names, *(t.speaker for t in thread if t.role is Role.operator and t.speaker)}
     new = (
         parse_conversation(pasted, max_chars=max_chars, operator_names=names)
-        if chat
+        if chat or replace  # a whole chat is a chat
         else parse_message(pasted, max_chars=max_chars)
     )
     turns = new.turns if replace else [*thread, *new.turns]

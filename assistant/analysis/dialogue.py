@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from assistant.analysis.acts import ActModel, customer_model, operator_model
@@ -60,7 +61,8 @@ class TurnActs:
 
 
 class ActReader:
-    """Reads acts from single turns; the trained models load on first use (cached in `cache_dir`)."""
+    """Reads acts from single turns; the trained models load on first use (cached in `cache_dir`).
+    A customer's thread is read again at every draft, so each turn's reading is memoised."""
 
     def __init__(self, cache_dir: Path | None = None, usd_to_cny: float = 7.2):
         self.cache_dir = cache_dir
@@ -68,6 +70,8 @@ class ActReader:
         self.zh, self.en = lexicons()
         self._customer: ActModel | None = None
         self._operator: ActModel | None = None
+        self.customer = lru_cache(maxsize=4096)(self._read_customer)  # type: ignore[method-assign]
+        self.operator = lru_cache(maxsize=4096)(self._read_operator)  # type: ignore[method-assign]
 
     def _customer_model(self) -> ActModel:
         if self._customer is None:
@@ -110,7 +114,7 @@ class ActReader:
                 kinds.append(kind)
         return kinds
 
-    def customer(self, text: str, escalation: str | None = None) -> TurnActs:
+    def _read_customer(self, text: str, escalation: str | None = None) -> TurnActs:
         t = normalize(text)
         margins = self._customer_model().margins(t)
         acts = {Act(a) for a, m in margins.items() if m > 0}
@@ -193,7 +197,7 @@ class ActReader:
         return Question(kind=QUESTION_KINDS[best] if best else "other", text=quote)  # type: ignore[arg-type]
 
     # -- operator turns --------------------------------------------------------------------
-    def operator(self, text: str) -> set[OperatorAct]:
+    def _read_operator(self, text: str) -> frozenset[OperatorAct]:
         """What an operator's message did, from the model and the cue words (product names are
         the caller's business: it knows the catalog)."""
         t = normalize(text)
@@ -215,4 +219,4 @@ class ActReader:
             and margins[OperatorAct.propose] < STRONG
         ):
             acts.discard(OperatorAct.propose)  # "建议您…对吧？" restates a need more than it proposes
-        return acts
+        return frozenset(acts)

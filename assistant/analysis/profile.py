@@ -98,16 +98,18 @@ class Profile(BaseModel):
         return value
 
     def apply(self, slots: Slots) -> Slots:
-        """The slots with the operator's fields laid over them."""
+        """The slots with the operator's fields laid over them: a value the operator set replaces
+        what was read (a correction wins)."""
         update: dict[str, Any] = {}
         if self.skin_types:
             update["skin_types"] = self.skin_types
         if self.concerns:
-            update["concerns"] = list(dict.fromkeys([*slots.concerns, *self.concerns]))
+            update["concerns"] = self.concerns
         if self.budget is not None:
             update["budget_max"] = self.budget
         if self.constraints:
-            update["constraints"] = list(dict.fromkeys([*slots.constraints, *self.constraints]))
+            update["constraints"] = self.constraints
+            update["constraints_checked"] = True
         for name in ("allergies", "tags"):
             value = getattr(self, name)
             if value:

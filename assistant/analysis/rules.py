@@ -92,7 +92,7 @@ class RuleAnalyzer:
 
     # -- operator turns -------------------------------------------------------------------
     def operator_acts(self, text: str, product_names: list[str]) -> set[OperatorAct]:
-        acts = self.acts.operator(text)
+        acts = set(self.acts.operator(text))
         lowered = normalize(text).lower()
         if any(len(name) >= 3 and name.lower() in lowered for name in product_names):
             acts.add(OperatorAct.recommend)

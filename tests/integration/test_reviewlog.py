@@ -49,7 +49,7 @@ def test_decisions_threads_and_edit_ratio(demo, tmp_path):
     with pytest.raises(InputError, match="say why"):
         log.decide(third, "rejected")
     log.decide(third, "rejected", reason="too long")
-    assert len(log.thread(customer)) == 4  # rejected drafts do not join the thread
+    assert len(log.thread(customer)) == 5  # a rejected draft's customer message still joins the thread
     metrics = {m["stage"]: m for m in log.metrics(log.drafts(), by="stage")}
     assert (
         metrics["propose"]["drafts"] == 2

@@ -36,8 +36,10 @@ def text_of(at: AppTest) -> str:
     return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))  # as shown: Markdown escapes resolved
 
 
-def draft(at: AppTest, message: str) -> AppTest:
+def draft(at: AppTest, message: str, chat: bool = False) -> AppTest:
     at.text_area(key="draft_input").input(message).run()
+    if chat:  # the paste is a whole chat, not one customer message
+        at.checkbox(key="replace_thread").check().run()
     next(b for b in at.button if "Draft" in b.label).click().run()
     assert not at.exception, at.exception
     return at
@@ -77,7 +79,7 @@ def test_approve_logs_the_edited_text_and_continues_the_thread(data_dir):
 
 
 def test_match_product_shows_product_cards_and_citations(data_dir):
-    at = draft(open_page(), CHAT)
+    at = draft(open_page(), CHAT, chat=True)
     page = text_of(at)
     assert "¥" in page and "Why it fits" in page and "Citations" in " ".join(h.value for h in at.subheader)
 
