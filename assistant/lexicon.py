@@ -85,6 +85,12 @@ class Lexicon(BaseModel):
     no_budget: list[str]
     photo: list[str]
     order_cues: list[str]
+    approach_terms: list[str]
+    expectation_topics: dict[str, list[str]]
+    none_answers: list[str]
+    any_answers: list[str]
+    money_slang: dict[str, float]
+    abbreviations: dict[str, str]
 
     @field_validator("skin_types")
     @classmethod
@@ -134,6 +140,26 @@ def lexicons() -> tuple[Lexicon, Lexicon]:
     return load_lexicon("zh"), load_lexicon("en")
 
 
+@cache
+def _abbreviation_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    return re.compile(
+        r"(?<![\w'])(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?![\w'])",
+        re.I,
+    )
+
+
+def spelled_out(text: str) -> str:
+    """Chat spellings as the words they stand for ("ur cleanser" → "your cleanser"), for matching."""
+    for lex in lexicons():
+        table = lex.abbreviations
+        pattern = _abbreviation_pattern(tuple(table))
+        if pattern is not None:
+            text = pattern.sub(lambda m, table=table: table.get(m.group(1).lower(), m.group(1)), text)  # type: ignore[misc]
+    return text
+
+
 @dataclass(frozen=True)
 class Match:
     phrase: str
@@ -169,7 +195,7 @@ def is_negated(text: str, start: int, lex: Lexicon) -> bool:
     if lex.language == "en":
         words = re.findall(r"[a-z']+", _clause_before(text.lower(), start, 40))[-3:]
         return any(w in lex.negations for w in words)
-    before = _clause_before(text, start, 4)
+    before = re.split(r"\s", _clause_before(text, start, 4))[-1]  # a space ends a clause in WeChat
     for question in (
         "是不是",
         "是否",
@@ -199,8 +225,9 @@ def contains(text: str, phrases: list[str], lex: Lexicon) -> list[str]:
     return [m.phrase for m in find(text, phrases, lex) if not m.negated]
 
 
-def starts_with_any(text: str, phrases: list[str], lex: Lexicon) -> bool:
-    """True when the message opens with one of the phrases as a whole word (对，… / yes, …)."""
+def starts_with_any(text: str, phrases: list[str], lex: Lexicon, _depth: int = 0) -> bool:
+    """True when the message opens with one of the phrases as a whole word (对，… / yes, …), or
+    with a chain of them ("嗯嗯对，…", "好的没问题")."""
     stripped = text.strip().lstrip("~～ ").lower()
     for phrase in sorted(phrases, key=len, reverse=True):
         p = phrase.lower()
@@ -211,6 +238,7 @@ def starts_with_any(text: str, phrases: list[str], lex: Lexicon) -> bool:
             not rest
             or rest[0] in " ，。！？,.!?~～…、😊👌🙂👍"
             or (lex.language == "zh" and rest[0] in "啊呀呢哈吧的啦嘛哦喔滴哒")
+            or (lex.language == "zh" and _depth < 3 and starts_with_any(rest, phrases, lex, _depth + 1))
         ):
             return True
     return False

@@ -171,7 +171,7 @@ class Conversation(BaseModel):
 
 
 class Expectations(BaseModel):
-    texture: str | None = Field(None, description="light 清爽 / rich 滋润")
+    texture: str | None = Field(None, description="light 清爽 / rich 滋润 / any (no preference)")
     timeframe: str | None = None
     results: str | None = None
 

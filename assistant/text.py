@@ -44,6 +44,15 @@ def compact(text: str) -> str:
     return _CJK_GAP.sub("", normalize(text))
 
 
+_REPEATS = re.compile(r"([\u4e00-\u9fff]{1,3}?)\1+")
+
+
+def collapse_repeats(text: str) -> str:
+    """Immediate repetitions said for emphasis, once: 对对对 → 对, 没有没有 → 没有, 好的好的 → 好的
+    (so "没有没有" is not read as the question "有没有")."""
+    return _REPEATS.sub(r"\1", text)
+
+
 def squash(text: str) -> str:
     """`normalize`, lower-cased, with no whitespace at all: for matching words that may have been
     split by spaces ("1 0 0 %", "c u r e")."""

@@ -114,6 +114,11 @@ def _jieba():  # type: ignore[no-untyped-def]
     return jieba
 
 
+def is_word(text: str) -> bool:
+    """Whether jieba's dictionary knows `text` as a word (出游, 宝石) rather than as a prefix."""
+    return bool(_jieba().dt.FREQ.get(text, 0))
+
+
 def tokenize(text: str) -> list[str]:
     """Search tokens: jieba's segmentation of Chinese runs, words of Latin text; no stop words."""
     return list(_tokenize(text))

@@ -26,6 +26,7 @@ _OPERATOR_PREFIXES = ("我", "客服", "顾问", "美容顾问", "运营", "me",
 _PREFIX = re.compile(r"^\s*([A-Za-z]+|[\u4e00-\u9fff]{1,4})\s*[:：]\s*(.*)$")
 _TIMESTAMP = (
     r"(?:\d{4}[-/年.]\d{1,2}[-/月.]\d{1,2}日?\s*)?"
+    r"(?:(?:昨天|前天|今天|星期[一二三四五六日天]|周[一二三四五六日天]|(?i:yesterday|today|mon|tue|wed|thu|fri|sat|sun)\w*)\s*)?"
     r"(?:(?:上午|下午|晚上|凌晨|早上|中午)\s*)?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?"
 )
 _WECHAT_HEADER = re.compile(rf"^\s*(?P<name>\S(?:.{{0,30}}?\S)?)\s+(?P<time>{_TIMESTAMP})\s*$")

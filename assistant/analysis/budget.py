@@ -36,7 +36,7 @@ _ZH_PATTERNS = [
         rf"(?P<a>{_NUM})(?:\s*(?:-|~|到|至)\s*(?P<b>{_NUM}))?\s*(?P<unit>块钱|块|元|米|rmb)\s*(?P<mod>以内|以下|之内|左右|上下)?",
         re.I,
     ),
-    re.compile(rf"(?P<a>{_NUM})\s*(?P<mod>以内|以下|之内)(?!的?(?:岁|天|周|个月|ml|g|毫升|克))", re.I),
+    re.compile(rf"(?P<a>{_NUM})\s*(?P<mod>以内|以下|之内|封顶)(?!的?(?:岁|天|周|个月|ml|g|毫升|克))", re.I),
     re.compile(r"[¥￥]\s*(?P<a>\d+(?:\.\d+)?)"),
 ]
 _EN_PATTERNS = [
@@ -77,7 +77,8 @@ def chinese_number(text: str) -> float | None:
 
 
 def parse_budget(text: str, usd_to_cny: float = 7.2) -> tuple[float, str] | None:
-    """The budget's upper bound in CNY and the phrase it came from, or None. The last mention wins."""
+    """The budget's upper bound in CNY and the phrase it came from, or None. The last mention wins.
+    Money slang ("一张毛爷爷以内") counts too."""
     found: tuple[int, int, float, str] | None = None  # (end, -start, value, phrase)
     for pattern in _ZH_PATTERNS + _EN_PATTERNS:
         for m in pattern.finditer(text):
@@ -96,4 +97,45 @@ def parse_budget(text: str, usd_to_cny: float = 7.2) -> tuple[float, str] | None
             key = (m.end(), -m.start())
             if found is None or key > found[:2]:  # the last mention wins; the longest reading of it
                 found = (m.end(), -m.start(), round(value, 2), m.group(0).strip())
-    return (found[2], found[3]) if found else None
+    if found:
+        return found[2], found[3]
+    return (
+        slang_budget(text)
+        if any(w in text for w in ("以内", "以下", "左右", "封顶", "预算", "别超"))
+        else None
+    )
+
+
+_SLANG_COUNT = r"(?P<n>\d+|[一二两三四五六七八九十]+)?\s*(?:张|个)?\s*"
+_BARE = re.compile(
+    r"(?<![\d.])(?P<a>\d{2,6}(?:\.\d+)?|[一二两三四五六七八九十]?[百千][零一二两三四五六七八九十百千]*)"
+    r"(?!\s*(?:\.\d|%|岁|天|周|个月|月|年|号|点|次|步|ml|mL|g|克|毫升|片|分钟|小时|h\b))"
+)
+
+
+def slang_budget(text: str) -> tuple[float, str] | None:
+    """Money in slang: 一张毛爷爷 = 100 (the words and values are in the lexicon)."""
+    from assistant.lexicon import lexicons  # the lexicons import nothing from here
+
+    for lex in lexicons():
+        for word, value in lex.money_slang.items():
+            m = re.search(_SLANG_COUNT + re.escape(word), text)
+            if m:
+                count = chinese_number(m.group("n")) if m.group("n") else 1
+                return (count or 1) * value, m.group(0).strip()
+    return None
+
+
+def bare_amount(text: str, usd_to_cny: float = 7.2) -> tuple[float, str] | None:
+    """A number said on its own as the answer to "预算多少？" ("两百", "150吧", "总共就两百"):
+    read only in that context, and only from a short reply."""
+    found = parse_budget(text, usd_to_cny) or slang_budget(text)
+    if found:
+        return found
+    if len(text) > 40:
+        return None
+    m = _BARE.search(text)
+    if not m:
+        return None
+    value = chinese_number(m.group("a"))
+    return (value, m.group(0)) if value and value >= 10 else None

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from assistant.analysis.acts import ActModel, customer_model, operator_model
 from assistant.analysis.budget import parse_budget
-from assistant.lexicon import contains, find, lexicons, starts_with_any
+from assistant.analysis.homophones import sound_alike
+from assistant.lexicon import contains, find, lexicons, spelled_out, starts_with_any
 from assistant.models import Act, OperatorAct, Question
-from assistant.text import normalize
+from assistant.text import collapse_repeats, normalize
 
 # a question kind for each question act, in the order the reply answers them
 QUESTION_KINDS = {
@@ -33,6 +34,10 @@ _ZH_QUESTION_END = re.compile(r"(?:[?？]|[吗呢么嘛]|[吗呢么嘛][~～.。
 _SENTENCES = re.compile(r"(?:[^。！？!?\n.]|\.(?!\s|$))+(?:[。！？!?]|\.(?=\s|$))?")
 _ORDER_NUMBER = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{8,30}(?![A-Za-z0-9])")
 _LONG_DIGITS = re.compile(r"(?<!\d)\d{10,24}(?!\d)")
+# "不是两颊，是额头" / "not my cheeks, it's my forehead": a correction wherever it stands
+_CORRECTION = re.compile(
+    r"不是[^，,。.!?！？]{1,12}[，, ]*(?:而)?是|\bnot (?:my |the )?\w+(?: \w+)?,? (?:it'?s|more|but)\b", re.I
+)
 # classifier margins above which an act counts without a rule agreeing (see bench/acts.py)
 STRONG = 1.0
 
@@ -86,18 +91,22 @@ class ActReader:
     # -- customer turns --------------------------------------------------------------------
     def opens_with_yes(self, text: str) -> bool:
         t = normalize(text)
-        return any(
-            starts_with_any(t, lex.affirm, lex)
-            and not any(t.lower().startswith(f.lower()) for f in lex.affirm_false_starts)
-            for lex in (self.zh, self.en)
-        )
+        if any(
+            t.lower().startswith(f.lower()) for lex in (self.zh, self.en) for f in lex.affirm_false_starts
+        ):
+            return False
+        if any(starts_with_any(t, lex.affirm, lex) for lex in (self.zh, self.en)):
+            return True
+        # a short yes typed with the wrong character ("对得" for "对的")
+        head = t[:4]
+        return len(t) <= 8 and any(head.startswith(span) for _, span in sound_alike(head, self.zh.affirm))
 
     def opens_with_no(self, text: str) -> bool:
         t = normalize(text)
         return any(starts_with_any(t, lex.deny, lex) for lex in (self.zh, self.en))
 
     def is_question(self, text: str) -> bool:
-        t = normalize(text)
+        t = collapse_repeats(normalize(text))  # "没有没有" is not "有没有"
         if t.rstrip().endswith("?") or _ZH_QUESTION_END.search(t):
             return True
         if any(w in t for w in self.zh.question_words if len(w) >= 2):
@@ -114,8 +123,8 @@ class ActReader:
                 kinds.append(kind)
         return kinds
 
-    def _read_customer(self, text: str, escalation: str | None = None) -> TurnActs:
-        t = normalize(text)
+    def _read_customer(self, text: str) -> TurnActs:
+        t = spelled_out(normalize(text))
         margins = self._customer_model().margins(t)
         acts = {Act(a) for a, m in margins.items() if m > 0}
         lexes = (self.zh, self.en)
@@ -127,9 +136,9 @@ class ActReader:
             acts.discard(Act.affirm)  # a question or a no that only sounds agreeable
         if any(t.lower().startswith(f.lower()) for lex in lexes for f in lex.affirm_false_starts):
             acts.discard(Act.affirm)
-        if no:
+        if no or _CORRECTION.search(t):
             acts.add(Act.deny)
-            if not yes:
+            if not yes or _CORRECTION.search(t):
                 acts.discard(Act.affirm)
         if any(contains(t, lex.hesitate, lex) for lex in lexes):
             acts.add(Act.hesitate)
@@ -155,8 +164,6 @@ class ActReader:
             for p in group.values()
         ):
             acts.add(Act.report_concern)
-        if escalation:
-            acts.add(Act.complain if escalation.startswith("complaint") else Act.reaction)
         for name, act in (
             ("injection", Act.injection),
             ("discount", Act.discount),
@@ -197,21 +204,47 @@ class ActReader:
         return Question(kind=QUESTION_KINDS[best] if best else "other", text=quote)  # type: ignore[arg-type]
 
     # -- operator turns --------------------------------------------------------------------
+    def approach_terms(self, text: str) -> set[str]:
+        """The approach vocabulary an operator message uses (routine steps, ingredient families, habits)."""
+        t = normalize(text)
+        return {term for lex in (self.zh, self.en) for term in contains(t, lex.approach_terms, lex)}
+
+    def statement(self, text: str) -> str:
+        """An operator message without its questions ("…。这样可以吗？预算多少？" → "…。")."""
+        sentences = [s for s in _SENTENCES.findall(normalize(text)) if s.strip()]
+        return "".join(s for s in sentences if not self.is_question(s))
+
+    def expectation_topics(self, text: str) -> set[str]:
+        """What an operator's step-4 question asks about: budget, texture, constraints, timeframe."""
+        t = normalize(text)
+        return {
+            topic
+            for lex in (self.zh, self.en)
+            for topic, words in lex.expectation_topics.items()
+            if contains(t, words, lex)
+        }
+
     def _read_operator(self, text: str) -> frozenset[OperatorAct]:
-        """What an operator's message did, from the model and the cue words (product names are
-        the caller's business: it knows the catalog)."""
+        """What an operator's message did, from the model and the cue words (product names and the
+        customer's known facts are the caller's business)."""
         t = normalize(text)
         margins = self._operator_model().margins(t)
         acts = {OperatorAct(a) for a, m in margins.items() if m > 0}
         asks = "?" in t
+        statement = self.statement(t)
         for lex in (self.zh, self.en):
             cues = lex.operator_acts
             if asks and contains(t, cues.expect, lex):
                 acts.add(OperatorAct.expect)
-            if contains(t, cues.propose, lex) and margins[OperatorAct.propose] > -STRONG:
+            if contains(statement, cues.propose, lex):
                 acts.add(OperatorAct.propose)
             if any(cue.lower() in t.lower() for cue in cues.restate):
                 acts.add(OperatorAct.restate)
+        if OperatorAct.propose in acts and not (
+            self.approach_terms(statement)
+            or any(contains(statement, lex.operator_acts.propose, lex) for lex in (self.zh, self.en))
+        ):
+            acts.discard(OperatorAct.propose)  # questions alone propose nothing
         if (
             OperatorAct.restate in acts
             and OperatorAct.propose in acts

@@ -11,12 +11,14 @@ an early pitch costs the customer's trust (SCRIPT.md).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
-from assistant.analysis.budget import parse_budget
-from assistant.analysis.dialogue import ActReader, TurnActs
+from assistant.analysis.budget import bare_amount, parse_budget
+from assistant.analysis.dialogue import STRONG, ActReader, TurnActs
+from assistant.analysis.homophones import sound_alike
 from assistant.analysis.language import detect_language
-from assistant.lexicon import Lexicon, contains, find, lexicons
+from assistant.lexicon import Lexicon, contains, find, lexicons, spelled_out
 from assistant.models import (
     KNOWN_FIELDS,
     Act,
@@ -29,10 +31,12 @@ from assistant.models import (
     Slots,
 )
 from assistant.text import normalize
+from assistant.transcript import looks_like_chat
 
 _AGE = re.compile(r"(?:我|今年)?\s*(\d{2})\s*岁|\bi(?:'m| am)\s+(\d{2})\b|(\d{2})\s*(?:years old|yo)\b", re.I)
 _TIMEFRAME = re.compile(r"([一二两三四五六七八九十\d]+)\s*(?:个)?\s*(?:周|星期|月|天|weeks?|months?|days?)")
 _SENTENCE = re.compile(r"[^。！？!?\n]+")
+_QUESTION_FORMS = re.compile(r"是不是|会不会|有没有|能不能|是否|\bis it\b|\bare they\b", re.I)
 _STATES = (Act.state_budget, Act.state_texture, Act.state_timeframe, Act.state_constraint)
 
 
@@ -55,14 +59,17 @@ class RuleAnalyzer:
         slots = base.model_copy(deep=True) if base else Slots()
         evidence: list[Evidence] = []
         pending: set[OperatorAct] = set()  # what the operator did since the customer last wrote
+        topics: set[str] = set()  # what the operator's step-4 question asked about
         last_was_operator = False
         last: TurnActs | None = None
         for index, turn in enumerate(conversation.turns):
             if turn.role is Role.operator:
-                done = self.operator_acts(turn.text, product_names or [])
-                if pending and not last_was_operator:
-                    pending = set()
+                done = self.operator_acts(turn.text, product_names or [], slots)
+                if pending and not last_was_operator:  # a new operator reply: forget the last one
+                    pending, topics = set(), set()
                 pending |= done
+                if OperatorAct.expect in done:
+                    topics |= self.acts.expectation_topics(turn.text)
                 last_was_operator = True
                 if OperatorAct.propose in done and not slots.solution_proposed:
                     slots.solution_proposed = True
@@ -70,13 +77,27 @@ class RuleAnalyzer:
                 continue
             last_was_operator = False
             text = normalize(turn.text)
-            escalation = self.escalation(text)
-            last = self.acts.customer(text, escalation)
+            last = self.acts.customer(text)
+            escalation = self.escalation(text, last)
+            if escalation:
+                kind = Act.complain if escalation.startswith("complaint") else Act.reaction
+                last = replace(last, acts=last.acts | {kind})
             self._read_facts(text, last, slots, evidence, index)
+            answered_topics = self._read_short_answers(text, last, topics, slots, evidence, index)
             if escalation and not slots.escalation:
                 slots.escalation = escalation
                 evidence.append(Evidence(slot="escalation", text=escalation, turn=index))
-            self._apply_answer(text, last, pending, slots, evidence, index)
+            if looks_like_chat(turn.text):
+                # lines that fake a chat move nothing: only the customer's own first line counts
+                own = normalize(turn.text).split("\n", 1)[0]
+                if looks_like_chat(own + "\n.") or not own.strip():
+                    continue
+                text, last, answered_topics = own, self.acts.customer(own), False
+            answer = last
+            if last.has(Act.injection):  # only a plain yes counts; the instructions never do
+                yes = {Act.affirm} if self.acts.opens_with_yes(text) else set()
+                answer, answered_topics = replace(last, acts=frozenset(yes), question=None), False
+            self._apply_answer(text, answer, pending, slots, evidence, index, answered_topics)
         last_text = normalize(conversation.last_customer_text)
         acts = sorted(last.acts) if last else []
         return Reading(
@@ -91,20 +112,52 @@ class RuleAnalyzer:
         )
 
     # -- operator turns -------------------------------------------------------------------
-    def operator_acts(self, text: str, product_names: list[str]) -> set[OperatorAct]:
+    def operator_acts(
+        self, text: str, product_names: list[str], known: Slots | None = None
+    ) -> set[OperatorAct]:
+        """What an operator's message did: the model and cue words, plus what only the
+        conversation knows: products named → recommend; the customer's own facts restated →
+        restate; an approach described once the need is confirmed → propose."""
         acts = set(self.acts.operator(text))
         lowered = normalize(text).lower()
         if any(len(name) >= 3 and name.lower() in lowered for name in product_names):
             acts.add(OperatorAct.recommend)
+            return acts - {OperatorAct.propose}
+        approach = self.acts.approach_terms(text)
+        if known is not None:
+            if len(approach) < 2 and self._names_known(text, known):
+                acts.add(OperatorAct.restate)
+            if (
+                known.need_confirmed
+                and len(approach) >= 2
+                and not acts & {OperatorAct.restate, OperatorAct.ask}
+            ):
+                acts.add(OperatorAct.propose)
         return acts
+
+    def _names_known(self, text: str, slots: Slots) -> bool:
+        """Whether an operator's message restates what the customer said: two known facts, or the
+        one known concern, named back (not offered as alternatives: "还是"/"or")."""
+        t = normalize(text)
+        if re.search(r"还是|或者|\bor\b", t):
+            return False
+        named = 0
+        for lex in (self.zh, self.en):
+            named += sum(1 for s in slots.skin_types if contains(t, lex.skin_types.get(s, []), lex))
+            named += sum(1 for c in slots.concerns if contains(t, lex.concerns.get(c, []), lex))
+        return named >= min(2, len(slots.skin_types) + len(slots.concerns)) > 0
 
     # -- customer turns: facts --------------------------------------------------------------
     def _read_facts(
         self, text: str, acts: TurnActs, slots: Slots, evidence: list[Evidence], index: int
     ) -> None:
         """Skin type, concerns, budget, constraints, expectations, routine, age, order number, photo."""
+        before = (len(slots.skin_types), len(slots.concerns))
         for lex in (self.zh, self.en):
-            self._skin_and_concerns(text, lex, slots, evidence, index)
+            self._skin_and_concerns(text, lex, slots, evidence, index, acts.has(Act.deny))
+        if (len(slots.skin_types), len(slots.concerns)) == before:
+            self._sound_alike_concerns(text, slots, evidence, index)
+        for lex in (self.zh, self.en):
             for constraint, phrases in lex.constraints.items():
                 for m in find(text, phrases, lex):
                     slots.constraints_checked = True
@@ -159,9 +212,52 @@ class RuleAnalyzer:
             slots.photo_sent = True
             evidence.append(Evidence(slot="photo", text="photo", turn=index))
 
+    def _read_short_answers(
+        self, text: str, acts: TurnActs, topics: set[str], slots: Slots, evidence: list[Evidence], index: int
+    ) -> bool:
+        """Answers that only make sense as answers: "两百" after "预算多少？", "没有" after "在备孕吗？".
+        True when the message answered one of the operator's expectation questions this way."""
+        if not topics or acts.asks:
+            return False
+        answered = False
+        if "budget" in topics and not acts.has(Act.state_budget):
+            amount = bare_amount(text, self.usd_to_cny)
+            if amount is not None:
+                slots.budget_max = amount[0]
+                evidence.append(Evidence(slot="budget", text=amount[1], turn=index))
+                answered = True
+        lexes = (self.zh, self.en)
+        clauses = [c.strip() for c in re.split(r"[，,。.!！~～\s]+", text) if c.strip()]
+        if "constraints" in topics and any(c.lower() in lex.none_answers for c in clauses for lex in lexes):
+            slots.constraints_checked = True
+            evidence.append(Evidence(slot="constraints", text="none", turn=index))
+            answered = True
+        if any(contains(text, lex.any_answers, lex) for lex in lexes) and not slots.expectations.texture:
+            slots.expectations = slots.expectations.model_copy(update={"texture": "any"})
+            evidence.append(Evidence(slot="texture", text="any", turn=index))
+            answered = True
+        return answered
+
+    def _sound_alike_concerns(self, text: str, slots: Slots, evidence: list[Evidence], index: int) -> None:
+        """Typed with the right sound and the wrong character (闭扣 for 闭口): a fallback."""
+        for group, target in ((self.zh.skin_types, "skin_types"), (self.zh.concerns, "concerns")):
+            for ident, phrases in group.items():
+                heard = sound_alike(text, phrases)
+                if heard and ident not in getattr(slots, target):
+                    setattr(slots, target, [*getattr(slots, target), ident])
+                    if target == "concerns":
+                        slots.concern_words = [*slots.concern_words, heard[0][0]]
+                    evidence.append(
+                        Evidence(
+                            slot="skin_type" if target == "skin_types" else "concern",
+                            text=heard[0][1],
+                            turn=index,
+                        )
+                    )
+
     @staticmethod
     def _skin_and_concerns(
-        text: str, lex: Lexicon, slots: Slots, evidence: list[Evidence], index: int
+        text: str, lex: Lexicon, slots: Slots, evidence: list[Evidence], index: int, correcting: bool
     ) -> None:
         for skin, phrases in lex.skin_types.items():
             for m in find(text, phrases, lex):
@@ -177,7 +273,7 @@ class RuleAnalyzer:
                 slots.concerns = [*slots.concerns, concern]
                 slots.concern_words = [*slots.concern_words, said[0].phrase]
                 evidence.append(Evidence(slot="concern", text=said[0].phrase, turn=index))
-            elif matches and not said and concern in slots.concerns:  # "其实不怎么出油"
+            elif matches and not said and correcting and concern in slots.concerns:  # "不是，其实不怎么出油"
                 slots.concerns = [c for c in slots.concerns if c != concern]
 
     # -- customer turns: the answer to what the operator did ------------------------------------
@@ -189,10 +285,11 @@ class RuleAnalyzer:
         slots: Slots,
         evidence: list[Evidence],
         index: int,
+        short_answers: bool = False,
     ) -> None:
         """The script flags move on the customer's answer to the operator's last act."""
         yes = acts.has(Act.affirm) and not acts.has(Act.deny, Act.hesitate)
-        states = acts.has(*_STATES)
+        states = acts.has(*_STATES) or short_answers
         unsure = acts.has(Act.hesitate) or acts.asks  # a question at step 4 confirms nothing yet
 
         def mark(flag: str) -> None:
@@ -254,34 +351,47 @@ class RuleAnalyzer:
             slots.concern_words = list(dict.fromkeys(words))
 
     # -- signals ----------------------------------------------------------------------------
-    def escalation(self, text: str) -> str | None:
-        """Why this message must go to after-sales (reaction, complaint, medical), or None."""
-        text = normalize(text)
+    def escalation(self, text: str, acts: TurnActs | None = None) -> str | None:
+        """Why this message must go to after-sales (reaction, complaint, medical), or None.
+
+        A reaction is a reaction *after using a product*: the words alone ("红肿的痘痘", "fragrance
+        makes me break out in hives") describe skin, they do not report one. So a reaction word
+        counts with a usage context in the message, or when the act classifier reads the message
+        as a reaction report; a complaint phrase inside a question ("是不是正品?") is a question."""
+        text = spelled_out(normalize(text))
+        asked = _QUESTION_FORMS.sub(" ", text)
+        margins = acts.margins if acts else {}
+        reported = margins.get(Act.reaction, -1.0) > 0
         for lex in (self.zh, self.en):
             esc = lex.escalation
-            complaint = contains(text, esc.complaint, lex)
+            complaint = contains(asked, esc.complaint, lex)
             if complaint:
                 return f"complaint: {complaint[0]}"
-            medical = contains(text, esc.medical, lex)
+            medical = [m for m in find(text, esc.medical, lex) if not m.negated]
+            medical = [m for m in medical if not self._tendency_before(text, m.start, lex)]
             if medical:
-                return f"medical: {medical[0]}"
+                return f"medical: {medical[0].phrase}"
+            used = find(text, esc.usage_context, lex)
             for m in find(text, esc.reaction_strong, lex):
                 if m.negated or self._tendency_before(text, m.start, lex):
                     continue
-                return f"reaction: {m.phrase}"
+                if used or reported:
+                    return f"reaction: {m.phrase}"
             for sentence in _SENTENCE.findall(text):
                 context = find(sentence, esc.usage_context, lex)
                 if not context:
                     continue
                 after = sentence[context[0].start :]
                 weak = [m for m in find(after, esc.reaction_weak, lex) if not m.negated]
-                if weak and not re.search(r"还是|一直|总是|still|always", after[: weak[0].start], re.I):
+                if weak and not re.search(r"还是|总是|still|always", after[: weak[0].start], re.I):
                     return f"reaction: {weak[0].phrase} ({context[0].phrase})"
+        if acts is not None and margins.get(Act.complain, -1.0) >= STRONG and not acts.question:
+            return "complaint: (read from the message)"
         return None
 
     @staticmethod
     def _tendency_before(text: str, start: int, lex: Lexicon) -> bool:
-        before = text[max(0, start - 12) : start].lower()
+        before = text[max(0, start - (12 if lex.language == "zh" else 30)) : start].lower()
         return any(marker in before for marker in lex.tendency_markers)
 
     def intents(self, acts: TurnActs | None, slots: Slots, text: str) -> Intents:
