@@ -200,16 +200,3 @@ def judge_prompts(prompts_dir: Path) -> dict[str, JudgePrompt]:
     folder = prompts_dir / "judge"
     prompts = [_load(p, JudgePrompt) for p in sorted(folder.glob("*.yaml"))] if folder.exists() else []
     return {p.criterion: p for p in prompts}
-
-
-def validate_all(prompts_dir: Path) -> list[str]:
-    """Load every prompt file; returns the names loaded (raises PromptError on the first bad one)."""
-    loaded = []
-    for language in ("zh", "en"):
-        offline_templates(prompts_dir, language)
-        loaded.append(f"offline/{language}.yaml")
-    draft_prompt(prompts_dir)
-    analyze_prompt(prompts_dir)
-    loaded += ["llm/draft.yaml", "llm/analyze.yaml"]
-    loaded += [f"judge/{name}.yaml" for name in judge_prompts(prompts_dir)]
-    return loaded
