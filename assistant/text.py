@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from functools import cache
 
 # zero-width and invisible formatting characters (ZWSP, ZWNJ, ZWJ, LRM/RLM, word joiner, BOM, soft
 # hyphen, the bidi controls, Mongolian vowel separator, the invisible operators)
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # the Cc characters, except newline and tab
 _REPEATED_PUNCT = re.compile(r"([!?~,.;:。，、；：…\-])\1+")
 _MIXED_END = re.compile(r"[!?]{2,}")  # "?!?!" → "?"
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
@@ -23,8 +26,7 @@ _ANY_GAP = re.compile(r"\s+")
 
 def strip_invisible(text: str) -> str:
     """Remove zero-width/formatting and control characters (newlines and tabs are kept)."""
-    text = _INVISIBLE.sub("", text)
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return _CONTROL.sub("", _INVISIBLE.sub("", text))
 
 
 def normalize(text: str) -> str:
@@ -57,3 +59,125 @@ def squash(text: str) -> str:
     """`normalize`, lower-cased, with no whitespace at all: for matching words that may have been
     split by spaces ("1 0 0 %", "c u r e")."""
     return _ANY_GAP.sub("", normalize(text)).lower()
+
+
+# -- normalised views that remember where each character came from ------------------------------
+# The guard matches on the normalised text but reports the offending words as the reply shows them,
+# so the console can highlight them. `normalize_mapped(text).text == normalize(text)` (and the same
+# for compact/squash): the same steps, in the same order, with the original span of every character.
+
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a"
+# characters NFKC may change (anything but ASCII and the unified CJK ideographs), or a character
+# that a following combining mark composes with; each with its combining marks
+_NFKC_UNSTABLE = re.compile(rf"(?:[^\x00-\x7f\u4e00-\u9fff]|.(?=[{_MARKS}]))[{_MARKS}]*", re.S)
+_CRLF = re.compile(r"\r\n?")
+_ELLIPSIS = re.compile(r"\.\.\.")
+_LINE_EDGES = re.compile(r"[^\S\n]*\n[^\S\n]*")
+_TEXT_EDGES = re.compile(r"\A\s+|\s+\Z")
+# what `skeleton` keeps besides letters and digits: the symbols that carry meaning in a claim or a price
+_KEPT_SYMBOLS = frozenset("%¥$+")
+
+Replacement = str | Callable[[re.Match[str]], str]
+
+
+class Mapped:
+    """A text derived from an original string, with the original span of each of its characters."""
+
+    __slots__ = ("original", "spans", "text")
+
+    def __init__(self, original: str, text: str, spans: list[tuple[int, int]]):
+        self.original = original
+        self.text = text
+        self.spans = spans
+
+    @classmethod
+    def of(cls, text: str) -> Mapped:
+        return cls(text, text, [(i, i + 1) for i in range(len(text))])
+
+    def source(self, start: int, end: int) -> str:
+        """The original words behind `text[start:end]`."""
+        if end <= start:
+            return ""
+        return self.original[self.spans[start][0] : self.spans[end - 1][1]]
+
+    def sub(self, pattern: re.Pattern[str], repl: Replacement) -> Mapped:
+        """`pattern.sub(repl, text)`; each replacement character maps to the span of its whole match."""
+        text: list[str] = []
+        spans: list[tuple[int, int]] = []
+        last = 0
+        for m in pattern.finditer(self.text):
+            if m.end() == m.start():
+                continue
+            text.append(self.text[last : m.start()])
+            spans.extend(self.spans[last : m.start()])
+            new = repl(m) if callable(repl) else (m.expand(repl) if "\\" in repl else repl)
+            if new:
+                text.append(new)
+                spans.extend([(self.spans[m.start()][0], self.spans[m.end() - 1][1])] * len(new))
+            last = m.end()
+        if not last:
+            return self
+        text.append(self.text[last:])
+        spans.extend(self.spans[last:])
+        return Mapped(self.original, "".join(text), spans)
+
+    def keep(self, predicate: Callable[[str], bool]) -> Mapped:
+        """Only the characters for which `predicate(ch)` holds (asked once per distinct character)."""
+        dropped = {ch for ch in set(self.text) if not predicate(ch)}
+        if not dropped:
+            return self
+        kept = [i for i, ch in enumerate(self.text) if ch not in dropped]
+        return Mapped(self.original, "".join(self.text[i] for i in kept), [self.spans[i] for i in kept])
+
+    def lower(self) -> Mapped:
+        lowered = self.text.lower()
+        if len(lowered) == len(self.text):
+            return Mapped(self.original, lowered, self.spans)
+        return self.sub(re.compile(".", re.S), lambda m: m.group(0).lower())
+
+    # the views of a normalised text (`normalize_mapped(text).compacted()` ≡ `compact(text)` …)
+    def compacted(self) -> Mapped:
+        return self.sub(_CJK_GAP, "")
+
+    def squashed(self) -> Mapped:
+        return self.sub(_ANY_GAP, "").lower()
+
+    def skeletonized(self) -> Mapped:
+        """Squashed, without punctuation and symbols either (see `skeleton`)."""
+        return self.squashed().keep(lambda ch: not is_separator(ch))
+
+
+def normalize_mapped(text: str) -> Mapped:
+    """`normalize(text)` with the original span of every character."""
+    mapped = Mapped.of(text).sub(_NFKC_UNSTABLE, lambda m: unicodedata.normalize("NFKC", m.group(0)))
+    mapped = mapped.sub(_CRLF, "\n").sub(_INVISIBLE, "").sub(_CONTROL, "")
+    mapped = mapped.sub(_ELLIPSIS, "…").sub(_REPEATED_PUNCT, r"\1")
+    mapped = mapped.sub(_MIXED_END, lambda m: "?" if "?" in m.group(0) else "!").sub(_SPACES, " ")
+    return mapped.sub(_LINE_EDGES, "\n").sub(_TEXT_EDGES, "")
+
+
+def compact_mapped(text: str) -> Mapped:
+    """`compact(text)` with the original span of every character."""
+    return normalize_mapped(text).compacted()
+
+
+def squash_mapped(text: str) -> Mapped:
+    """`squash(text)` with the original span of every character."""
+    return normalize_mapped(text).squashed()
+
+
+@cache
+def is_separator(ch: str) -> bool:
+    """Whitespace, punctuation or a symbol that only separates words (not %, ¥, $ or +)."""
+    return ch not in _KEPT_SYMBOLS and unicodedata.category(ch)[0] in "ZPS"
+
+
+def skeleton(text: str) -> str:
+    """`squash`, without punctuation and symbols either: "根*治", "c.u.r.e", "1 0 0 %" and
+    "沐研-净颜·精华" read as "根治", "cure", "100%" and "沐研净颜精华". For matching fixed words."""
+    return "".join(ch for ch in squash(text) if not is_separator(ch))
+
+
+def skeleton_mapped(text: str) -> Mapped:
+    """`skeleton(text)` with the original span of every character."""
+    return normalize_mapped(text).skeletonized()

@@ -54,7 +54,7 @@ _EN_PATTERNS = [
 
 
 def chinese_number(text: str) -> float | None:
-    """两百 → 200, 一百五 → 150, 三百五十 → 350, 1.5k → 1500, 2w → 20000."""
+    """两百 → 200, 一百五 → 150, 三百五十 → 350, 1.5k → 1500, 2w → 20000; None otherwise."""
     text = text.strip()
     match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kKwW千万]?)", text)
     if match:
@@ -74,6 +74,40 @@ def chinese_number(text: str) -> float | None:
     if current:  # 一百五 → the trailing digit is in the next lower unit
         total += current * (last_unit // 10 if last_unit >= 100 else 1)
     return float(total) if total else None
+
+
+_EN_UNITS = {
+    w: n
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen".split()
+    )
+}
+_EN_TENS = {w: 10 * n for n, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+EN_NUMBER_WORDS = (*_EN_UNITS, *_EN_TENS, "hundred", "thousand", "a", "and")
+
+
+def english_number(text: str) -> float | None:
+    """twenty → 20, ninety-nine → 99, a hundred and twenty → 120, two thousand → 2000; None otherwise."""
+    words = [w for w in re.split(r"[\s-]+", text.strip().lower()) if w and w != "and"]
+    if not words or words == ["a"]:
+        return None
+    total, current = 0, 0
+    for word in words:
+        if word in _EN_UNITS:
+            current += _EN_UNITS[word]
+        elif word in _EN_TENS:
+            current += _EN_TENS[word]
+        elif word == "a":
+            current += 1
+        elif word == "hundred":
+            current = (current or 1) * 100
+        elif word == "thousand":
+            total += (current or 1) * 1000
+            current = 0
+        else:
+            return None
+    return float(total + current)
 
 
 def parse_budget(text: str, usd_to_cny: float = 7.2) -> tuple[float, str] | None:
