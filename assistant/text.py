@@ -175,7 +175,9 @@ def is_separator(ch: str) -> bool:
 def skeleton(text: str) -> str:
     """`squash`, without punctuation and symbols either: "根*治", "c.u.r.e", "1 0 0 %" and
     "沐研-净颜·精华" read as "根治", "cure", "100%" and "沐研净颜精华". For matching fixed words."""
-    return "".join(ch for ch in squash(text) if not is_separator(ch))
+    squashed = squash(text)
+    dropped = {ord(ch): None for ch in set(squashed) if is_separator(ch)}
+    return squashed.translate(dropped) if dropped else squashed
 
 
 def skeleton_mapped(text: str) -> Mapped:

@@ -114,9 +114,15 @@ def _jieba():  # type: ignore[no-untyped-def]
     return jieba
 
 
+def word_frequency(word: str) -> int:
+    """How often jieba's general dictionary (counts from a large everyday corpus) saw the word: 0 for a
+    word it does not know, such as a brand's coined name (净颜) as opposed to an ordinary word (质地)."""
+    return int(_jieba().dt.FREQ.get(word) or 0)
+
+
 def is_word(text: str) -> bool:
     """Whether jieba's dictionary knows `text` as a word (出游, 宝石) rather than as a prefix."""
-    return bool(_jieba().dt.FREQ.get(text, 0))
+    return word_frequency(text) > 0
 
 
 def tokenize(text: str) -> list[str]:

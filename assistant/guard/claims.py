@@ -40,7 +40,7 @@ def claims() -> Claims:
     terms = {*data.medical, *data.absolute, *data.ad_law, *data.en}
     latin = sorted((t for t in terms if _LATIN.search(t.lower())), key=len, reverse=True)
     return Claims(
-        trie_pattern({skeleton(t) for t in terms if not _LATIN.search(t.lower())} - {""}),
+        trie_pattern({w for t in terms if not _LATIN.search(t.lower()) and len(w := skeleton(t)) > 1}),
         re.compile("|".join(_interleavable(t) for t in latin)) if latin else None,
         tuple(re.compile(p, re.I) for p in data.time_bound),
     )

@@ -1,25 +1,28 @@
 """Product names in a reply: full names, English names, aliases, and distinctive fragments.
 
-A shortened name (「净痘凝胶」 for 「沐研净痘修护凝胶」, "Ghostberry cream") names a product as surely
-as the full one. Which pieces of a name are distinctive is derived from the catalog:
+A shortened name (「净痘凝胶」 for 「沐研净痘修护凝胶」, "Ghostberry Moisturizer") names a product as
+surely as the full one. Which pieces of a name are distinctive is derived from the catalog:
 
 1. The brand is the name prefix (Chinese) or first word (English) that at least half of the
    catalog shares (沐研 / MUYAN in the demo catalog).
 2. The rest of the name is cut, longest first, into known words: categories (精华, 凝胶, serum),
    counters (款, 瓶) and generic words (efficacy, texture, ingredient families, skin types:
    lexicons/product_words.yaml, the analyzer's lexicons and the catalog's own key ingredients).
-3. What is left is a coined word — two or more Chinese characters, or a Latin word of four or more
-   letters — such as 净颜, 焕亮, 净痘 or Ghostberry. It is distinctive when the names of at most
-   max(3, 1% of the catalog) products contain it (a word in more names is a brand or boilerplate).
+3. What is left is a coined word: two or more Chinese characters that jieba's general dictionary
+   does not count as an everyday word (净颜, 焕亮, 净痘, but not 质地 or 混合型), or a Latin word of
+   four or more letters outside the known words (Ghostberry, Bounce). It is distinctive when the
+   names of at most max(3, 1% of the catalog) products contain it (more is a brand or boilerplate).
 4. In a reply, a coined word names a product when a category or counter follows it (after at most
-   two generic words: 「净痘凝胶」, 「净痘修护凝胶」, 「焕亮的那瓶」, "Ghostberry Moisturizer"), when
-   the brand comes just before it, or (Chinese) when it has three or more characters.
+   two generic words: 「净痘凝胶」, 「净痘修护凝胶」, 「焕亮的那瓶」), when the brand comes just before
+   it, or (Chinese) when it has three or more characters. An English one must also be written as a
+   name ("Bounce Serum", not "bounce serum"): English capitalises names, and without a dictionary of
+   everyday English the capital letter is what tells "Cool Water Toner" from "rinse with cool water".
 
-Full names, English names and aliases count as they are, unless they are made only of generic words
-and categories (a catalog's "Lip Mask" is also any lip mask). The name without its brand counts when
-it has a coined word or at least three words (an English one made only of generic words must then be
-written in title case: "Retinol Eye Cream", not "a retinol eye cream"). A brand followed by a
-category (「沐研的精华」, "MUYAN serum") refers to a product too.
+Full names, English names and aliases count as they are (also without a trailing SPF50+ PA++++),
+unless they are made only of known words (a catalog's "Lip Mask" is also any lip mask). The name
+without its brand counts when it has a coined word or at least three words (an English one made only
+of known words must then be written in title case: "Retinol Eye Cream", not "a retinol eye cream").
+A brand followed by a category (「沐研的精华」, "MUYAN serum") refers to a product too.
 """
 
 from __future__ import annotations
@@ -35,13 +38,16 @@ from assistant.guard.vocabulary import product_words, skeletons, trie_pattern
 from assistant.lexicon import load_lexicon
 from assistant.models import Product
 from assistant.text import normalize, skeleton
+from assistant.tokenize import word_frequency
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[a-z]")
 _LATIN_WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
+_SPEC = re.compile(r"[a-z0-9+]+$")  # SPF50+ PA++++, 30ml at the end of a name
 _SKIP = frozenset("的这那个一款")  # between a coined word and its category: 焕亮的那瓶
 _MAX_GAP = 6  # characters of generic words between a Chinese coined word and its category
 _MIN_SHARE_BRAND = 0.5
+_PREFIX = 6  # the matcher scans for the first characters of the keys, then checks whole keys
 
 
 @dataclass(frozen=True)
@@ -77,11 +83,15 @@ class Vocabulary:
             kinds[word] = "category"
         self.kinds = kinds
         self.longest = max(len(w) for w in kinds)
+        self._by_first: dict[str, tuple[str, ...]] = {}
+        for word in sorted(kinds, key=len, reverse=True):
+            self._by_first[word[0]] = (*self._by_first.get(word[0], ()), word)
 
     def word_at(self, text: str, i: int) -> str | None:
-        for size in range(min(self.longest, len(text) - i), 0, -1):
-            if text[i : i + size] in self.kinds:
-                return text[i : i + size]
+        """The longest known word at position i."""
+        for word in self._by_first.get(text[i : i + 1], ()):
+            if text.startswith(word, i):
+                return word
         return None
 
     def cut(self, text: str) -> list[tuple[str, str]]:
@@ -127,6 +137,12 @@ def _ingredient_words(ingredients: list[str]) -> list[str]:
     return out
 
 
+def _without_spec(name: str) -> str:
+    """A Chinese name without its trailing specification: 沐研清透水感防晒露spf50+pa++++ → 沐研清透水感防晒露."""
+    stripped = _SPEC.sub("", name)
+    return stripped if _CJK.search(stripped) else name
+
+
 def _brand(names: list[str]) -> str | None:
     """The prefix that at least half of the names share, two characters or more."""
     if len(names) < 2:
@@ -154,6 +170,7 @@ class NameIndex:
         self.brand = _brand(zh_names)
         self.brand_en = _english_brand([n for n in en_names if n])
         keys: dict[str, _Key] = {}
+        common = product_words().common_word_frequency
         coined_names: dict[str, set[str]] = {}
         coined_en: dict[str, set[str]] = {}
 
@@ -167,14 +184,20 @@ class NameIndex:
             for name in (product.name, product.name_en, *product.aliases):
                 if name and not self._generic_only(name):
                     add(skeleton(name), product.id, "name")
+                    add(_without_spec(skeleton(name)), product.id, "name")
+            zh = _without_spec(zh)
             core = zh[len(self.brand) :] if self.brand and zh.startswith(self.brand) else zh
-            pieces = self.vocabulary.cut(core)
+            pieces = [
+                (p, "generic" if kind == "coined" and word_frequency(p) >= common else kind)
+                for p, kind in self.vocabulary.cut(core)
+            ]
             coined = [p for p, kind in pieces if kind == "coined" and _CJK.search(p)]
             if core != zh and (coined or len(pieces) >= 3):
                 add(core, product.id, "name")
             for piece in coined:
                 for part in re.findall(r"[\u3400-\u9fff\uf900-\ufaff]{2,}", piece):
-                    coined_names.setdefault(part, set()).add(product.id)
+                    if word_frequency(part) < common:
+                        coined_names.setdefault(part, set()).add(product.id)
             if en:
                 words = _LATIN_WORD.findall(en)
                 if self.brand_en and words and words[0] == self.brand_en:
@@ -191,7 +214,7 @@ class NameIndex:
                 keys[piece] = _Key(frozenset(ids), "fragment")
         self.coined_en = {w: frozenset(ids) for w, ids in coined_en.items() if len(ids) <= limit}
         self.keys = keys
-        self._pattern = trie_pattern(keys)
+        self._starts = trie_pattern({k[:_PREFIX] for k in keys})  # where a key may start
         self._by_prefix: dict[str, list[str]] = {}  # first two characters → keys, longest first
         for key in sorted(keys, key=len, reverse=True):
             self._by_prefix.setdefault(key[:2], []).append(key)
@@ -218,9 +241,9 @@ class NameIndex:
         text = reading.skeleton
         out: list[Mention] = []
         i = 0
-        while self._pattern is not None and (m := self._pattern.search(text, i)):
+        while self._starts is not None and (m := self._starts.search(text, i)):
             i = m.start()
-            candidates = [m.group(0)] + [k for k in self._by_prefix.get(text[i : i + 2]) or () if len(k) < len(m.group(0))]
+            candidates = self._by_prefix.get(text[i : i + 2]) or ()
             found = next((k for k in candidates if text.startswith(k, i) and self._accept(reading, k, i)), None)
             if found is None:
                 i += 1
@@ -304,7 +327,9 @@ class NameIndex:
             before = text[words[n - 1][0] : words[n - 1][1]] if n else ""
             if named or (self.brand_en and before == self.brand_en):
                 first = words[n - 1][0] if before == self.brand_en and not named else start
-                out.append(Mention(tuple(sorted(ids)), reading.in_compact(first, last).source, -1, "fragment"))
+                source = reading.in_compact(first, last).source
+                if all(w[0].isupper() for w in re.findall(r"[A-Za-z]{4,}", source)):  # written as a name
+                    out.append(Mention(tuple(sorted(ids)), source, -1, "fragment"))
         return out
 
     def _find_brand(self, reading: Reading, taken: set[int]) -> list[Mention]:

@@ -28,7 +28,7 @@ class Amount:
     span: Span
     value: float
     cny: bool
-    policy: bool  # a store policy (free shipping over ¥99), not a product's price
+    policy: bool  # a store policy (free shipping over ¥99) or the customer's budget, not a product's price
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class _Patterns:
     after: tuple[tuple[re.Pattern[str], bool], ...]
     cue: re.Pattern[str]
     policy: re.Pattern[str]
+    budget_before: re.Pattern[str]
+    budget_after: re.Pattern[str]
 
 
 def _number(text: str) -> float | None:
@@ -58,7 +60,7 @@ def _patterns() -> _Patterns:
     after = tuple(
         (
             re.compile(
-                rf"{num}\s*(?P<unit>{c.pattern})(?P<tail>[1-9一二三四五六七八九](?!\d|[{_COUNTED}]))?"
+                rf"{num}\s*(?P<unit>{c.pattern})(?P<tail>[1-9一二三四五六七八九](?!\d|[块元{_COUNTED}]))?"
                 rf"(?![a-z]|(?<=元)[{not_money}])"
             ),
             c.cny,
@@ -69,7 +71,15 @@ def _patterns() -> _Patterns:
         rf"(?:{'|'.join(p.cues)})\s*(?:是|为|:|要|价)?\s*(?:[¥$]\s*)?"
         rf"(?P<num>{_DIGITS}|{_ZH}|\b{_EN}\b)(?!\s*(?:{not_amount})|\d|\.\d|[零一二两三四五六七八九十百千万多来余])"
     )
-    return _Patterns(before, after, cue, any_of(p.policy_context))
+    budget = p.budget_context
+    return _Patterns(
+        before,
+        after,
+        cue,
+        any_of(p.policy_context),
+        re.compile(rf"(?:{'|'.join(budget.before)})[^,.;!?，。；！？]{{0,6}}$"),
+        re.compile(rf"^\s*(?:{'|'.join(budget.after)})"),
+    )
 
 
 def find_amounts(reading: Reading) -> list[Amount]:
@@ -81,9 +91,11 @@ def find_amounts(reading: Reading) -> list[Amount]:
         if value is None or any(s <= m.start() < e or s < m.end() <= e for s, e in found):
             return
         around = text[max(0, m.start() - _POLICY_WINDOW) : m.end() + _POLICY_WINDOW]
-        found[(m.start(), m.end())] = Amount(
-            reading.in_compact(m.start(), m.end()), value, cny, bool(p.policy.search(around))
+        budget = p.budget_before.search(text[max(0, m.start() - _POLICY_WINDOW) : m.start()]) or (
+            p.budget_after.search(text[m.end() : m.end() + 4])
         )
+        policy = bool(p.policy.search(around) or budget)
+        found[(m.start(), m.end())] = Amount(reading.in_compact(m.start(), m.end()), value, cny, policy)
 
     for pattern, cny in p.after:
         for m in pattern.finditer(text):

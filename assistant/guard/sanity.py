@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -160,31 +161,34 @@ def check_reply(reading: Reading, stage: Stage, language: Language) -> list[Prob
     return problems
 
 
-def _bigrams(skeleton_text: str) -> set[str]:
+def _bigrams(skeleton_text: str) -> Counter[str]:
     s = skeleton_text
-    return {s[i : i + 2] for i in range(len(s) - 1)} or {s}
+    return Counter(s[i : i + 2] for i in range(len(s) - 1)) or Counter([s])
 
 
-def _jaccard(x: set[str], y: set[str]) -> float:
-    return len(x & y) / len(x | y) if x | y else 1.0
+def _compare(x: Counter[str], y: Counter[str]) -> tuple[float, int]:
+    """(Jaccard similarity of the bigram sets, bigrams that differ counted with repeats)."""
+    union = len(x.keys() | y.keys())
+    jaccard = len(x.keys() & y.keys()) / union if union else 1.0
+    return jaccard, sum(((x - y) + (y - x)).values())
 
 
-def similarity(a: str, b: str) -> float:
-    """Character-bigram Jaccard similarity of two replies (on their skeletons)."""
-    return _jaccard(_bigrams(skeleton(a)), _bigrams(skeleton(b)))
+def similarity(a: str, b: str) -> tuple[float, int]:
+    """How alike two replies are: (bigram Jaccard, differing bigrams), on their skeletons."""
+    return _compare(_bigrams(skeleton(a)), _bigrams(skeleton(b)))
 
 
 def near_duplicates(readings: list[Reading]) -> list[tuple[int, int, float]]:
-    """(later, earlier, similarity) for each variant that repeats an earlier one."""
-    threshold = reply_sanity().near_duplicate
+    """(later, earlier, Jaccard) for each variant that repeats an earlier one."""
+    limit = reply_sanity().near_duplicate
     grams = [_bigrams(r.skeleton) for r in readings]
     out: list[tuple[int, int, float]] = []
     flagged: set[int] = set()
     for i, j in itertools.combinations(range(len(readings)), 2):
         if j in flagged or i in flagged:
             continue
-        value = _jaccard(grams[i], grams[j])
-        if value >= threshold:
-            out.append((j, i, round(value, 3)))
+        jaccard, changes = _compare(grams[i], grams[j])
+        if jaccard >= limit.jaccard or changes <= limit.changes:
+            out.append((j, i, round(jaccard, 3)))
             flagged.add(j)
     return out

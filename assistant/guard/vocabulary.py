@@ -51,6 +51,11 @@ class Currency(_Strict):
     cny: bool
 
 
+class BudgetContext(_Strict):
+    before: list[str]
+    after: list[str]
+
+
 class Prices(_Strict):
     currency_before: list[Currency]
     units: list[Currency]
@@ -58,6 +63,7 @@ class Prices(_Strict):
     not_amounts: list[str]
     not_money_after_yuan: list[str]
     policy_context: list[str]
+    budget_context: BudgetContext
 
 
 class WordSet(_Strict):
@@ -67,13 +73,19 @@ class WordSet(_Strict):
 
 
 class ProductWords(_Strict):
+    common_word_frequency: int
     zh: WordSet
     en: WordSet
 
 
+class NearDuplicate(_Strict):
+    jaccard: float
+    changes: int
+
+
 class ReplySanity(_Strict):
     min_chars: dict[Language, dict[Stage, int]]
-    near_duplicate: float
+    near_duplicate: NearDuplicate
     schema_keys: list[str]
     echo_words: int
     echo_chars: int
