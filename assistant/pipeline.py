@@ -228,29 +228,22 @@ class DraftFlow:
                     rules = sorted({x.rule for f in findings for x in f if x.severity is Severity.hard})
                     notices.append(f"{dropped} LLM variant(s) dropped for breaking: {', '.join(rules)}.")
                 return result, findings
-            feedback = [x for f in findings for x in f if x.severity is Severity.hard]
-            notices.append(
-                "The LLM draft broke a rule ("
-                + ", ".join(sorted({f.rule for f in feedback}))
-                + "); regenerating."
-            )
-        notices.append("The LLM draft still broke the rules; showing the offline draft instead.")
+            feedback = [x for f in findings for x in f if x.severity is Severity.hard] or [
+                Finding(rule="not_a_reply", severity=Severity.hard, message="the LLM returned no reply text")
+            ]
+            if scope.calls < MAX_LLM_CALLS:
+                notices.append(f"The LLM draft broke a rule ({_broken(feedback)}); regenerating.")
+        notices.append(
+            f"The LLM draft still broke the rules ({_broken(feedback or [])}); showing the offline draft instead."
+        )
         return None, []
 
     @staticmethod
     def check_variants(guard: Guard, ctx: DraftContext, result: EngineResult) -> list[list[Finding]]:
         a = ctx.analysis
-        return [
-            guard.check(
-                text,
-                stage=a.stage,
-                slots=a.slots,
-                product_ids=result.product_ids,
-                language=a.language,
-                variant=i,
-            )
-            for i, text in enumerate(result.variants)
-        ]
+        return guard.check_variants(
+            result.variants, stage=a.stage, slots=a.slots, product_ids=result.product_ids, language=a.language
+        )
 
     def _picks(self, ctx: DraftContext, result: EngineResult, guard: Guard) -> list[ProductPick]:
         if ctx.analysis.stage is not Stage.match_product:
@@ -283,3 +276,11 @@ class DraftFlow:
                     )
                 )
         return out
+
+
+def _broken(findings: list[Finding]) -> str:
+    """Each broken rule once, with the words that broke it: "early_pitch «小绿瓶», not_a_reply «A1»"."""
+    first: dict[str, str] = {}
+    for f in findings:
+        first.setdefault(f.rule, f.text)
+    return ", ".join(f"{rule} «{text[:40]}»" if text else rule for rule, text in sorted(first.items()))

@@ -18,7 +18,8 @@ from assistant.analysis.profile import parse_profile
 from assistant.evals.suite import load_suite
 from assistant.knowledge.catalog import read_catalog
 from assistant.models import Language, Product, Slots, Stage
-from assistant.pipeline import Assistant
+from assistant.evals.runner import RunOptions, SuiteRunner
+from assistant.pipeline import DraftFlow
 from assistant.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,31 +78,24 @@ def load_adversarial(path: Path = SUITE) -> Suite:
 def offline_drafts(evals_dir: Path = ROOT / "evals") -> Iterator[GoodDraft]:
     """Every variant the offline engine writes for every case of the shipped suites (through the real
     pipeline: analysis, retrieval over the suite's knowledge, offline drafting), before the guard."""
-    with tempfile.TemporaryDirectory(prefix="guard-bench-") as data_dir:
-        stores: dict[str, Assistant] = {}
+    with tempfile.TemporaryDirectory(prefix="guard-drafts-") as data_dir:
+        settings = load_settings(
+            ASSISTANT_DATA_DIR=data_dir,
+            ASSISTANT_ENGINE="offline",
+            ASSISTANT_ANALYZER="rules",
+            ASSISTANT_ENV_FILE="/nonexistent",
+        )
+        runner = SuiteRunner(settings, RunOptions())
+        flows: dict[str, DraftFlow] = {}
         for path in sorted(evals_dir.glob("*.yaml")):
             suite = load_suite(path)
-            knowledge = suite.knowledge_path()
-            key = str(knowledge or "demo")
-            if key not in stores:
-                settings = load_settings(
-                    ASSISTANT_DATA_DIR=str(Path(data_dir) / str(len(stores))),
-                    ASSISTANT_ENGINE="offline",
-                    ASSISTANT_ANALYZER="rules",
-                    ASSISTANT_ENV_FILE="/nonexistent",
-                )
-                assistant = Assistant(settings)
-                if knowledge is None:
-                    assistant.ensure_knowledge()
-                else:
-                    assistant.ingestor().ingest([knowledge])
-                stores[key] = assistant
-            assistant = stores[key]
+            key = str(suite.knowledge_path() or "demo")
+            flow = flows[key] = flows.get(key) or runner.flow_for(suite)
             for case in suite.cases:
                 conversation = case.to_conversation()
-                analysis = assistant.analyze(conversation, parse_profile({**suite.profile, **case.profile}))
-                ctx = assistant.context(conversation, analysis)
-                result = assistant.offline.draft(ctx)
+                analysis = flow.analyze(conversation, parse_profile({**suite.profile, **case.profile}))
+                ctx = flow.context(conversation, analysis)
+                result = flow.offline.draft(ctx)
                 yield GoodDraft(
                     f"evals/{path.name}#{case.id}",
                     result.variants,

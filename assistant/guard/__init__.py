@@ -94,15 +94,16 @@ class Guard:
         if stage is not Stage.match_product:
             self._early_pitch(stage, product_ids, mentions, amounts, add)
         else:
-            named = [pid for m in mentions for pid in self._resolve(m, product_ids)]
-            chosen = list(dict.fromkeys([*product_ids, *named]))
+            said = {pid: m.text for m in mentions for pid in self._resolve(m, product_ids)}
+            chosen = list(dict.fromkeys([*product_ids, *said]))
             for pid in chosen:
                 product = self.products.get(pid)
                 if product is None:
                     add("unknown_product", Severity.hard, pid, "the recommended product is not in the knowledge base")
                     continue
                 for reason in misfits(product, slots):
-                    add("product_fit", Severity.hard, product.name, f"{product.id} does not fit: {reason}")
+                    words = said.get(pid, product.name)  # as the reply names it, when it does
+                    add("product_fit", Severity.hard, words, f"{product.id} does not fit: {reason}")
             self._grounding(reading, amounts, [self.products[p] for p in chosen if p in self.products], add)
         for span, kind in find_claims(reading):
             message = (

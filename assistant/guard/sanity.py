@@ -188,7 +188,7 @@ def near_duplicates(readings: list[Reading]) -> list[tuple[int, int, float]]:
         if j in flagged or i in flagged:
             continue
         jaccard, changes = _compare(grams[i], grams[j])
-        if jaccard >= limit.jaccard or changes <= limit.changes:
+        if jaccard >= limit.jaccard or (changes <= limit.changes and jaccard >= limit.changes_min_jaccard):
             out.append((j, i, round(jaccard, 3)))
             flagged.add(j)
     return out

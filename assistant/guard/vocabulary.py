@@ -81,6 +81,7 @@ class ProductWords(_Strict):
 class NearDuplicate(_Strict):
     jaccard: float
     changes: int
+    changes_min_jaccard: float
 
 
 class ReplySanity(_Strict):

@@ -90,12 +90,15 @@ def test_banned_claims(text):
 
 
 def test_promises_and_selling_during_escalation():
-    assert "unsupported_promise" in rules("好的，给您打8折", stage=Stage.ask)
+    assert "unsupported_promise" in rules("好的，给您打8折，您是什么肤质呢？", stage=Stage.ask)
     assert "escalation_selling" in rules("抱歉！顺便看看我们的限时活动价", stage=Stage.escalate)
 
 
-def test_style_findings_are_soft():
+def test_style_findings_are_soft_and_sanity_findings_hard():
     guard = Guard([SERUM])
+    long_reply = "您好呀～" + "想先了解下您的情况😊😊😊" * 20 + "您是什么肤质呢？"
+    findings = guard.check(long_reply, stage=Stage.ask, slots=Slots(), product_ids=[], language="zh")
+    assert {f.rule: f.severity for f in findings} == {"length": Severity.soft, "emoji": Severity.soft}
     findings = guard.check("好的。", stage=Stage.ask, slots=Slots(), product_ids=[], language="en")
-    assert {f.rule for f in findings} == {"missing_question", "language"}
-    assert all(f.severity is Severity.soft for f in findings)
+    assert {f.rule for f in findings} == {"missing_question", "language", "too_short"}
+    assert all(f.severity is Severity.hard for f in findings)
