@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import cache
 
 # zero-width and invisible formatting characters (ZWSP, ZWNJ, ZWJ, LRM/RLM, word joiner, BOM, soft
 # hyphen, the bidi controls, Mongolian vowel separator, the invisible operators)
@@ -74,8 +73,9 @@ _CRLF = re.compile(r"\r\n?")
 _ELLIPSIS = re.compile(r"\.\.\.")
 _LINE_EDGES = re.compile(r"[^\S\n]*\n[^\S\n]*")
 _TEXT_EDGES = re.compile(r"\A\s+|\s+\Z")
-# what `skeleton` keeps besides letters and digits: the symbols that carry meaning in a claim or a price
-_KEPT_SYMBOLS = frozenset("%¥$+")
+# what `skeleton` drops: anything but a letter or a digit (spaces, punctuation, symbols, emoji), except
+# the symbols that carry meaning in a claim or a price
+_SEPARATOR = re.compile(r"[^\w%¥$+]|_")
 
 Replacement = str | Callable[[re.Match[str]], str]
 
@@ -121,14 +121,6 @@ class Mapped:
         spans.extend(self.spans[last:])
         return Mapped(self.original, "".join(text), spans)
 
-    def keep(self, predicate: Callable[[str], bool]) -> Mapped:
-        """Only the characters for which `predicate(ch)` holds (asked once per distinct character)."""
-        dropped = {ch for ch in set(self.text) if not predicate(ch)}
-        if not dropped:
-            return self
-        kept = [i for i, ch in enumerate(self.text) if ch not in dropped]
-        return Mapped(self.original, "".join(self.text[i] for i in kept), [self.spans[i] for i in kept])
-
     def lower(self) -> Mapped:
         lowered = self.text.lower()
         if len(lowered) == len(self.text):
@@ -144,7 +136,7 @@ class Mapped:
 
     def skeletonized(self) -> Mapped:
         """Squashed, without punctuation and symbols either (see `skeleton`)."""
-        return self.squashed().keep(lambda ch: not is_separator(ch))
+        return self.squashed().sub(_SEPARATOR, "")
 
 
 def normalize_mapped(text: str) -> Mapped:
@@ -166,18 +158,16 @@ def squash_mapped(text: str) -> Mapped:
     return normalize_mapped(text).squashed()
 
 
-@cache
-def is_separator(ch: str) -> bool:
-    """Whitespace, punctuation or a symbol that only separates words (not %, ¥, $ or +)."""
-    return ch not in _KEPT_SYMBOLS and unicodedata.category(ch)[0] in "ZPS"
-
-
 def skeleton(text: str) -> str:
     """`squash`, without punctuation and symbols either: "根*治", "c.u.r.e", "1 0 0 %" and
     "沐研-净颜·精华" read as "根治", "cure", "100%" and "沐研净颜精华". For matching fixed words."""
-    squashed = squash(text)
-    dropped = {ord(ch): None for ch in set(squashed) if is_separator(ch)}
-    return squashed.translate(dropped) if dropped else squashed
+    return _SEPARATOR.sub("", squash(text))
+
+
+def views(text: str) -> tuple[str, str, str]:
+    """(normalize, compact, skeleton) of one text, normalising it once."""
+    normal = normalize(text)
+    return normal, _CJK_GAP.sub("", normal), _SEPARATOR.sub("", _ANY_GAP.sub("", normal).lower())
 
 
 def skeleton_mapped(text: str) -> Mapped:

@@ -28,7 +28,8 @@ A brand followed by a category (「沐研的精华」, "MUYAN serum") refers to 
 from __future__ import annotations
 
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,6 +48,7 @@ _SPEC = re.compile(r"[a-z0-9+]+$")  # SPF50+ PA++++, 30ml at the end of a name
 _SKIP = frozenset("的这那个一款")  # between a coined word and its category: 焕亮的那瓶
 _MAX_GAP = 6  # characters of generic words between a Chinese coined word and its category
 _MIN_SHARE_BRAND = 0.5
+_CACHED_CATALOGS = 8
 _PREFIX = 6  # the matcher scans for the first characters of the keys, then checks whole keys
 
 
@@ -347,8 +349,33 @@ class NameIndex:
         return out
 
 
-@lru_cache(maxsize=8)
-def _index(catalog: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...]) -> NameIndex:
+_RECENT: OrderedDict[tuple[int, ...], tuple[list[Product], NameIndex]] = OrderedDict()
+_RECENT_LOCK = threading.Lock()
+
+
+def name_index(products: list[Product]) -> NameIndex:
+    """The index of a catalog, built once per catalog: the pipeline makes a guard per draft, over the
+    same Product objects while the knowledge base is unchanged, so the index is found by their
+    identities (the entry holds the objects, so no other object can take their ids) and, failing
+    that, by their content."""
+    key = tuple(map(id, products))
+    with _RECENT_LOCK:
+        hit = _RECENT.get(key)
+        if hit is not None:
+            _RECENT.move_to_end(key)
+            return hit[1]
+    index = _index_by_content(
+        tuple((p.id, p.name, p.name_en or "", tuple(p.aliases), tuple(p.key_ingredients)) for p in products)
+    )
+    with _RECENT_LOCK:
+        _RECENT[key] = (list(products), index)
+        while len(_RECENT) > _CACHED_CATALOGS:
+            _RECENT.popitem(last=False)
+    return index
+
+
+@lru_cache(maxsize=_CACHED_CATALOGS)
+def _index_by_content(catalog: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...]) -> NameIndex:
     products = [
         Product(
             id=pid,
@@ -364,12 +391,3 @@ def _index(catalog: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]]
         for pid, name, name_en, aliases, ingredients in catalog
     ]
     return NameIndex(products)
-
-
-def name_index(products: list[Product]) -> NameIndex:
-    """The index of a catalog, built once per catalog (the pipeline makes a guard per draft)."""
-    return _index(
-        tuple(
-            (p.id, p.name, p.name_en or "", tuple(p.aliases), tuple(p.key_ingredients)) for p in products
-        )
-    )

@@ -33,6 +33,9 @@ class Amount:
 
 @dataclass(frozen=True)
 class _Patterns:
+    any_currency: re.Pattern[str]  # a quick look before the full patterns
+    any_unit: re.Pattern[str]
+    any_cue: re.Pattern[str]
     before: tuple[tuple[re.Pattern[str], bool], ...]
     after: tuple[tuple[re.Pattern[str], bool], ...]
     cue: re.Pattern[str]
@@ -73,6 +76,9 @@ def _patterns() -> _Patterns:
     )
     budget = p.budget_context
     return _Patterns(
+        any_of([c.pattern for c in p.currency_before]),
+        any_of([c.pattern for c in p.units]),
+        any_of(p.cues),
         before,
         after,
         cue,
@@ -97,7 +103,7 @@ def find_amounts(reading: Reading) -> list[Amount]:
         policy = bool(p.policy.search(around) or budget)
         found[(m.start(), m.end())] = Amount(reading.in_compact(m.start(), m.end()), value, cny, policy)
 
-    for pattern, cny in p.after:
+    for pattern, cny in p.after if p.any_unit.search(text) else ():
         for m in pattern.finditer(text):
             value = _number(m.group("num"))
             small_piece = m.group("unit").startswith("块") and re.fullmatch(_ZH, m.group("num").strip())
@@ -106,10 +112,10 @@ def find_amounts(reading: Reading) -> list[Amount]:
             if m.group("tail"):
                 value += (_number(m.group("tail")) or 0) / 10  # 99块9 → 99.9, 九块九 → 9.9
             add(m, value, cny)
-    for pattern, cny in p.before:
+    for pattern, cny in p.before if p.any_currency.search(text) else ():
         for m in pattern.finditer(text):
             add(m, _number(m.group("num")), cny)
-    for m in p.cue.finditer(text):
+    for m in p.cue.finditer(text) if p.any_cue.search(text) else ():
         value = _number(m.group("num"))
         if value is not None and value >= 10:
             add(m, value, True)

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from assistant.text import Mapped, compact, normalize, normalize_mapped, skeleton
+from assistant.text import Mapped, normalize_mapped, views
 
 # clause ends; not the point of 8.5折 or the comma of 1,000
 _CLAUSE_END = re.compile(r"(?:[!?;:，。！？；：、\n…~～]|\.(?!\d)|,(?!\d{3}))+")
@@ -35,7 +35,8 @@ class Reading:
 
     @classmethod
     def of(cls, text: str) -> Reading:
-        lowered = compact(text).lower()
+        normal, compacted, skeletal = views(text)
+        lowered = compacted.lower()
         clauses, start = [], 0
         for m in _CLAUSE_END.finditer(lowered):
             if m.start() > start:
@@ -44,7 +45,7 @@ class Reading:
         if start < len(lowered):
             clauses.append((start, len(lowered)))
         words = [(m.start(), m.end()) for m in _LATIN_WORD.finditer(lowered)]
-        return cls(text, normalize(text), lowered, skeleton(text), clauses, words)
+        return cls(text, normal, lowered, skeletal, clauses, words)
 
     @cached_property
     def _normal_map(self) -> Mapped:

@@ -73,11 +73,11 @@ def _word_grams(lowered: str, n: int) -> set[tuple[str, ...]]:
 
 
 def _char_grams(skeleton_text: str, n: int) -> set[str]:
+    """Runs of n Chinese characters (digits and Latin letters inside a run are kept: 问12个简单的问题)."""
     out: set[str] = set()
     for run in re.findall(rf"[\u3400-\u9fff0-9a-z%]{{{n},}}", skeleton_text):
-        if _CJK.search(run):
-            out |= {run[i : i + n] for i in range(len(run) - n + 1) if _CJK.search(run[i : i + n])}
-    return out
+        out |= {run[i : i + n] for i in range(len(run) - n + 1)}
+    return {gram for gram in out if _CJK.search(gram)} if out else out
 
 
 @cache
@@ -168,9 +168,9 @@ def _bigrams(skeleton_text: str) -> Counter[str]:
 
 def _compare(x: Counter[str], y: Counter[str]) -> tuple[float, int]:
     """(Jaccard similarity of the bigram sets, bigrams that differ counted with repeats)."""
-    union = len(x.keys() | y.keys())
-    jaccard = len(x.keys() & y.keys()) / union if union else 1.0
-    return jaccard, sum(((x - y) + (y - x)).values())
+    union = x.keys() | y.keys()
+    jaccard = len(x.keys() & y.keys()) / len(union) if union else 1.0
+    return jaccard, sum(abs(x[k] - y[k]) for k in union)
 
 
 def similarity(a: str, b: str) -> tuple[float, int]:
@@ -187,7 +187,7 @@ def near_duplicates(readings: list[Reading]) -> list[tuple[int, int, float]]:
     for i, j in itertools.combinations(range(len(readings)), 2):
         if j in flagged or i in flagged:
             continue
-        jaccard, changes = _compare(grams[i], grams[j])
+        jaccard, changes = _compare(grams[i], grams[j])  # (cheap enough: 3 variants, 3 pairs)
         if jaccard >= limit.jaccard or (changes <= limit.changes and jaccard >= limit.changes_min_jaccard):
             out.append((j, i, round(jaccard, 3)))
             flagged.add(j)
