@@ -32,7 +32,14 @@ from typing import Any
 from assistant.guard import Guard
 from assistant.models import Finding, Severity
 from bench.common import summary_ms, write
-from bench.guard_drafts import ROOT, GoodDraft, demo_products, load_adversarial, offline_drafts, script_examples
+from bench.guard_drafts import (
+    ROOT,
+    GoodDraft,
+    demo_products,
+    load_adversarial,
+    offline_drafts,
+    script_examples,
+)
 
 ROUND_START = "b30abe7"  # main when this round began: the guard before the paraphrase work
 
@@ -77,7 +84,12 @@ def measure(name: str, guard: Any, run: Any, suite: Any, good: list[GoodDraft]) 
     for draft in suite.bad:
         texts = draft.variants or [draft.text]
         findings = run(
-            guard, texts, stage=draft.stage, slots=draft.slot_values(), product_ids=draft.products, language=draft.lang
+            guard,
+            texts,
+            stage=draft.stage,
+            slots=draft.slot_values(),
+            product_ids=draft.products,
+            language=draft.lang,
         )
         total[draft.rule] += 1
         if draft.rule in hard_rules([f for v in findings for f in v]):
@@ -89,7 +101,12 @@ def measure(name: str, guard: Any, run: Any, suite: Any, good: list[GoodDraft]) 
     variants = 0
     for draft in good:
         findings = run(
-            guard, draft.variants, stage=draft.stage, slots=draft.slots, product_ids=draft.products, language=draft.language
+            guard,
+            draft.variants,
+            stage=draft.stage,
+            slots=draft.slots,
+            product_ids=draft.products,
+            language=draft.language,
         )
         for i, variant in enumerate(findings):
             variants += 1
@@ -102,7 +119,14 @@ def measure(name: str, guard: Any, run: Any, suite: Any, good: list[GoodDraft]) 
     for _ in range(3):
         for draft in good:
             started = time.perf_counter()
-            run(guard, draft.variants, stage=draft.stage, slots=draft.slots, product_ids=draft.products, language=draft.language)
+            run(
+                guard,
+                draft.variants,
+                stage=draft.stage,
+                slots=draft.slots,
+                product_ids=draft.products,
+                language=draft.language,
+            )
             times.append(time.perf_counter() - started)
     return {
         "guard": name,
@@ -133,7 +157,9 @@ def main() -> None:
     runs = [measure("current", current, run_current, suite, good)]
     if args.baseline != "none":
         baseline = load_baseline(args.baseline)
-        runs.insert(0, measure(f"baseline ({args.baseline})", baseline.Guard(products), run_baseline, suite, good))
+        runs.insert(
+            0, measure(f"baseline ({args.baseline})", baseline.Guard(products), run_baseline, suite, good)
+        )
     data = {
         "bad_drafts": len(suite.bad),
         "bad_by_language": dict(Counter(d.lang for d in suite.bad)),
@@ -148,7 +174,11 @@ def main() -> None:
     for rule, counts in runs[-1]["per_rule"].items():
         cells = " | ".join(f"{r['per_rule'][rule]['caught']}" for r in runs)
         print(f"| {rule} | {counts['drafts']} | {cells} |")
-    print(f"| **catch rate** | {len(suite.bad)} | " + " | ".join(f"**{r['catch_rate']:.3f}**" for r in runs) + " |")
+    print(
+        f"| **catch rate** | {len(suite.bad)} | "
+        + " | ".join(f"**{r['catch_rate']:.3f}**" for r in runs)
+        + " |"
+    )
     print(
         "| false positives on good variants | "
         + str(runs[-1]["good_variants"])
@@ -165,7 +195,9 @@ def main() -> None:
         if r["missed"]:
             print(f"{r['guard']} missed: {', '.join(r['missed'])}")
         if r["near_duplicate_variants_in_good_drafts"]:
-            print(f"{r['guard']}: near-duplicate variants in good drafts: {len(r['near_duplicate_variants_in_good_drafts'])}")
+            print(
+                f"{r['guard']}: near-duplicate variants in good drafts: {len(r['near_duplicate_variants_in_good_drafts'])}"
+            )
 
 
 if __name__ == "__main__":

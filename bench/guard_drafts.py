@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.analysis.language import detect_language
 from assistant.analysis.profile import parse_profile
+from assistant.evals.runner import RunOptions, SuiteRunner
 from assistant.evals.suite import load_suite
 from assistant.knowledge.catalog import read_catalog
 from assistant.models import Language, Product, Slots, Stage
-from assistant.evals.runner import RunOptions, SuiteRunner
 from assistant.pipeline import DraftFlow
 from assistant.settings import load_settings
 

@@ -99,7 +99,12 @@ class Guard:
             for pid in chosen:
                 product = self.products.get(pid)
                 if product is None:
-                    add("unknown_product", Severity.hard, pid, "the recommended product is not in the knowledge base")
+                    add(
+                        "unknown_product",
+                        Severity.hard,
+                        pid,
+                        "the recommended product is not in the knowledge base",
+                    )
                     continue
                 for reason in misfits(product, slots):
                     words = said.get(pid, product.name)  # as the reply names it, when it does

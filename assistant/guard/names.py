@@ -44,6 +44,7 @@ from assistant.tokenize import word_frequency
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[a-z]")
 _LATIN_WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")  # a Latin word's skeleton: oil-free → oilfree
 _SPEC = re.compile(r"[a-z0-9+]+$")  # SPF50+ PA++++, 30ml at the end of a name
 _SKIP = frozenset("的这那个一款")  # between a coined word and its category: 焕亮的那瓶
 _MAX_GAP = 6  # characters of generic words between a Chinese coined word and its category
@@ -246,7 +247,9 @@ class NameIndex:
         while self._starts is not None and (m := self._starts.search(text, i)):
             i = m.start()
             candidates = self._by_prefix.get(text[i : i + 2]) or ()
-            found = next((k for k in candidates if text.startswith(k, i) and self._accept(reading, k, i)), None)
+            found = next(
+                (k for k in candidates if text.startswith(k, i) and self._accept(reading, k, i)), None
+            )
             if found is None:
                 i += 1
                 continue
@@ -285,10 +288,10 @@ class NameIndex:
         for i in range(max(0, start - longest + 1), end):
             if i == start:
                 continue
-            word = self.vocabulary.word_at(text, i)
-            if word and len(word) > 1 and self.vocabulary.kinds[word] == "generic":
-                if i < start < i + len(word) or i < end < i + len(word):
-                    return True
+            word = self.vocabulary.word_at(text, i) or ""
+            across = i < start < i + len(word) or i < end < i + len(word)
+            if across and len(word) > 1 and self.vocabulary.kinds[word] == "generic":
+                return True
         return False
 
     def _category_after(self, text: str, i: int) -> int | None:
@@ -320,7 +323,7 @@ class NameIndex:
             last = end
             named = False
             for k, following in enumerate(after):
-                kind = self.vocabulary.kinds.get(skeleton(following))
+                kind = self.vocabulary.kinds.get(_NOT_ALNUM.sub("", following))
                 if kind == "category":
                     named, last = True, words[n + 1 + k][1]
                     break
@@ -375,7 +378,9 @@ def name_index(products: list[Product]) -> NameIndex:
 
 
 @lru_cache(maxsize=_CACHED_CATALOGS)
-def _index_by_content(catalog: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...]) -> NameIndex:
+def _index_by_content(
+    catalog: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...],
+) -> NameIndex:
     products = [
         Product(
             id=pid,

@@ -57,9 +57,7 @@ def _patterns() -> _Patterns:
     num = rf"(?P<num>{_DIGITS}|{_ZH}|\b{_EN}\b)"
     not_amount = "|".join(p.not_amounts)
     not_money = "".join(p.not_money_after_yuan)
-    before = tuple(
-        (re.compile(rf"(?:{c.pattern})\s*{num}(?!\d|\.\d)"), c.cny) for c in p.currency_before
-    )
+    before = tuple((re.compile(rf"(?:{c.pattern})\s*{num}(?!\d|\.\d)"), c.cny) for c in p.currency_before)
     after = tuple(
         (
             re.compile(
@@ -107,7 +105,9 @@ def find_amounts(reading: Reading) -> list[Amount]:
         for m in pattern.finditer(text):
             value = _number(m.group("num"))
             small_piece = m.group("unit").startswith("块") and re.fullmatch(_ZH, m.group("num").strip())
-            if value is None or (small_piece and value < 10 and not m.group("tail") and "钱" not in m.group("unit")):
+            if value is None or (
+                small_piece and value < 10 and not m.group("tail") and "钱" not in m.group("unit")
+            ):
                 continue  # 一块一块的红, 两块: pieces, not money
             if m.group("tail"):
                 value += (_number(m.group("tail")) or 0) / 10  # 99块9 → 99.9, 九块九 → 9.9

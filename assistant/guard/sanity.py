@@ -76,7 +76,8 @@ def _char_grams(skeleton_text: str, n: int) -> set[str]:
     """Runs of n Chinese characters (digits and Latin letters inside a run are kept: 问12个简单的问题)."""
     out: set[str] = set()
     for run in re.findall(rf"[\u3400-\u9fff0-9a-z%]{{{n},}}", skeleton_text):
-        out |= {run[i : i + n] for i in range(len(run) - n + 1)}
+        if _CJK.search(run):
+            out |= {run[i : i + n] for i in range(len(run) - n + 1)}
     return {gram for gram in out if _CJK.search(gram)} if out else out
 
 
@@ -104,7 +105,9 @@ def _not_a_reply(reading: Reading) -> str | None:
             return "it is JSON"
         except ValueError:
             return "it is a JSON fragment"
-    items = [i.strip(_BRACKETS) for i in _ITEM_SEPARATOR.split(stripped.strip(_BRACKETS + ",.;:!?，。；：！？"))]
+    items = [
+        i.strip(_BRACKETS) for i in _ITEM_SEPARATOR.split(stripped.strip(_BRACKETS + ",.;:!?，。；：！？"))
+    ]
     items = [i for i in items if i]
     if items and all(_IDENTIFIER.fullmatch(i) for i in items):
         keys = schema_keys()
@@ -147,7 +150,9 @@ def check_reply(reading: Reading, stage: Stage, language: Language) -> list[Prob
     if stripped and reply_language != language:
         problems.append(
             Problem(
-                "language", stripped[:20], f"the customer wrote in {language}, the reply is in {reply_language}"
+                "language",
+                stripped[:20],
+                f"the customer wrote in {language}, the reply is in {reply_language}",
             )
         )
     if stage in QUESTION_STAGES and not ends_with_question(stripped):

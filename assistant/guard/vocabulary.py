@@ -156,4 +156,3 @@ def trie_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
 
 def skeletons(words: list[str]) -> frozenset[str]:
     return frozenset(s for s in (skeleton(w) for w in words) if s)
-

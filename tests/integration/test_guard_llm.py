@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.models import Severity, Stage
+from assistant.pipeline import DraftFlow
 from assistant.services import build
 from assistant.settings import load_settings
 from assistant.store import KnowledgeStore
@@ -27,8 +28,23 @@ def reply(variants: list[str]) -> str:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeStore:
-    settings = load_settings(ASSISTANT_DATA_DIR=str(tmp_path_factory.mktemp("kb")), ASSISTANT_ENGINE="offline")
+    settings = load_settings(
+        ASSISTANT_DATA_DIR=str(tmp_path_factory.mktemp("kb")), ASSISTANT_ENGINE="offline"
+    )
     return build(settings).kb.store
+
+
+def llm_flow(fake_llm: FakeOpenAI, store: KnowledgeStore, tmp_path: Path) -> DraftFlow:
+    settings = load_settings(
+        OPENAI_API_KEY="sk-test",
+        OPENAI_BASE_URL=fake_llm.base_url,
+        ASSISTANT_DATA_DIR=str(tmp_path),
+        ASSISTANT_LLM_TIMEOUT=5,
+        ASSISTANT_LLM_MAX_RETRIES=0,
+        ASSISTANT_ENGINE="llm",
+        ASSISTANT_ANALYZER="rules",
+    )
+    return build(settings, store=store, demo=False).drafts
 
 
 @pytest.fixture(autouse=True)
@@ -53,16 +69,7 @@ def no_proxy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def test_a_bad_llm_draft_falls_back_to_offline_naming_the_rule(
     fake_llm: FakeOpenAI, store: KnowledgeStore, tmp_path: Path, variants, rule, words
 ) -> None:
-    settings = load_settings(
-        OPENAI_API_KEY="sk-test",
-        OPENAI_BASE_URL=fake_llm.base_url,
-        ASSISTANT_DATA_DIR=str(tmp_path),
-        ASSISTANT_LLM_TIMEOUT=5,
-        ASSISTANT_LLM_MAX_RETRIES=0,
-        ASSISTANT_ENGINE="llm",
-        ASSISTANT_ANALYZER="rules",
-    )
-    flow = build(settings, store=store, demo=False).drafts
+    flow = llm_flow(fake_llm, store, tmp_path)
     fake_llm.queue(reply(variants), reply(variants))
 
     draft = flow.draft(parse_conversation(FIRST_CONTACT))
@@ -80,15 +87,7 @@ def test_a_bad_llm_draft_falls_back_to_offline_naming_the_rule(
 def test_near_duplicate_llm_variants_are_dropped_not_shown(
     fake_llm: FakeOpenAI, store: KnowledgeStore, tmp_path: Path
 ) -> None:
-    settings = load_settings(
-        OPENAI_API_KEY="sk-test",
-        OPENAI_BASE_URL=fake_llm.base_url,
-        ASSISTANT_DATA_DIR=str(tmp_path),
-        ASSISTANT_LLM_MAX_RETRIES=0,
-        ASSISTANT_ENGINE="llm",
-        ASSISTANT_ANALYZER="rules",
-    )
-    flow = build(settings, store=store, demo=False).drafts
+    flow = llm_flow(fake_llm, store, tmp_path)
     same = "您好呀～想先了解下您的肤质，是偏油还是偏干呢？"
     other = "亲～能说说您最近皮肤最困扰的是哪一点吗？"
     fake_llm.queue(reply([same, same.replace("您好呀", "您好"), other]))

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant.guard import Guard
-from assistant.guard.sanity import near_duplicates
 from assistant.guard.reading import Reading
+from assistant.guard.sanity import near_duplicates
 from assistant.knowledge.catalog import read_catalog
 from assistant.models import Severity, Stage
 from bench.guard_drafts import GoodDraft, demo_products, load_adversarial, offline_drafts, script_examples
@@ -29,7 +29,11 @@ def test_every_offline_variant_passes_the_guard(shipped):
     for draft in shipped:
         for i, text in enumerate(draft.variants):
             findings = guard.check(
-                text, stage=draft.stage, slots=draft.slots, product_ids=draft.products, language=draft.language
+                text,
+                stage=draft.stage,
+                slots=draft.slots,
+                product_ids=draft.products,
+                language=draft.language,
             )
             failures += [(draft.source, i, f.rule, f.text) for f in findings if f.severity is Severity.hard]
     assert failures == []

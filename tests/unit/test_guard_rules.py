@@ -13,9 +13,13 @@ def guard() -> Guard:
     return Guard(demo_products())
 
 
-def hard(guard: Guard, text: str, stage: Stage = Stage.ask, language: str = "zh", **kw) -> dict[str, list[str]]:
+def hard(
+    guard: Guard, text: str, stage: Stage = Stage.ask, language: str = "zh", **kw
+) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for f in guard.check(text, stage=stage, slots=kw.get("slots", Slots()), product_ids=kw.get("ids", []), language=language):  # type: ignore[arg-type]
+    for f in guard.check(
+        text, stage=stage, slots=kw.get("slots", Slots()), product_ids=kw.get("ids", []), language=language
+    ):  # type: ignore[arg-type]
         if f.severity is Severity.hard:
             found.setdefault(f.rule, []).append(f.text)
     return found
@@ -139,7 +143,9 @@ def test_generic_words_name_no_product(guard, text):
 
 
 def test_the_brand_with_a_category_is_a_pitch_before_match_product(guard):
-    assert hard(guard, "沐研的精华都很温和，您是敏感肌对吗？", Stage.uncover_need)["early_pitch"] == ["沐研的精华"]
+    assert hard(guard, "沐研的精华都很温和，您是敏感肌对吗？", Stage.uncover_need)["early_pitch"] == [
+        "沐研的精华"
+    ]
     assert "early_pitch" not in hard(guard, "我是沐研的护肤顾问，您是什么肤质呀？")
 
 
@@ -164,7 +170,11 @@ def test_banned_claims_survive_interleaving(guard, text, words):
 
 @pytest.mark.parametrize(
     "text",
-    ["我们的产品很安全，温和不刺激，放心用。", "It keeps your skin secure and healthy with daily use.", "第1步洁面，第2步保湿。"],
+    [
+        "我们的产品很安全，温和不刺激，放心用。",
+        "It keeps your skin secure and healthy with daily use.",
+        "第1步洁面，第2步保湿。",
+    ],
 )
 def test_no_claim_in_plain_advice(guard, text):
     language = "en" if text.isascii() else "zh"
@@ -252,7 +262,13 @@ def test_stages_one_two_and_four_end_with_a_question(guard, text, stage, missing
 @pytest.mark.parametrize(
     ("variants", "repeated"),
     [
-        (["您好呀～想先了解下您的肤质，是偏油还是偏干呢？", "您好～想先了解下您的肤质，是偏油还是偏干呢？"], [1]),
+        (
+            [
+                "您好呀～想先了解下您的肤质，是偏油还是偏干呢？",
+                "您好～想先了解下您的肤质，是偏油还是偏干呢？",
+            ],
+            [1],
+        ),
         (["您是油皮，主要困扰是闭口，对吧？", "您是油皮，主要困扰是闭口，对吗？"], [1]),
         (["您好～请问您是什么肤质呢？"] * 3, [1, 2]),
         (["Hi! What's your skin type?", "Hi! What's your skin type?!", "Hello! What bothers you most?"], [1]),
@@ -274,7 +290,13 @@ def test_stages_one_two_and_four_end_with_a_question(guard, text, stage, missing
     ],
 )
 def test_a_variant_that_repeats_another_is_flagged(guard, variants, repeated):
-    findings = guard.check_variants(variants, stage=Stage.ask, slots=Slots(), product_ids=[], language="zh" if not variants[0].isascii() else "en")
+    findings = guard.check_variants(
+        variants,
+        stage=Stage.ask,
+        slots=Slots(),
+        product_ids=[],
+        language="zh" if not variants[0].isascii() else "en",
+    )
     flagged = [i for i, f in enumerate(findings) if any(x.rule == "near_duplicate" for x in f)]
     assert flagged == repeated
     assert all(x.severity is Severity.hard for f in findings for x in f if x.rule == "near_duplicate")

@@ -50,7 +50,12 @@ def random_texts(n: int = 400) -> list[str]:
 
 @pytest.mark.parametrize(
     ("plain", "mapped"),
-    [(normalize, normalize_mapped), (compact, compact_mapped), (squash, squash_mapped), (skeleton, skeleton_mapped)],
+    [
+        (normalize, normalize_mapped),
+        (compact, compact_mapped),
+        (squash, squash_mapped),
+        (skeleton, skeleton_mapped),
+    ],
 )
 def test_mapped_views_read_like_the_plain_ones(plain, mapped):
     for text in SAMPLES + eval_texts() + random_texts():
