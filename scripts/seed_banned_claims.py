@@ -94,6 +94,7 @@ OWN = {
         "prescription-strength",
         "miracle",
         "miraculous",
+        "clinically proven",
     ],
 }
 KEEP_OUT = {
@@ -133,9 +134,10 @@ KEEP_OUT = {
     "高效",
 }
 TIME_BOUND = [
-    r"[一二两三四五六七八九十\d]+\s*(?:天|日|周|星期|个月)(?:内|之内)?\s*(?:就|保证|一定|马上)?(?:能|可以|会)?\s*(?:美白|变白|白回来|见效|祛痘|去痘|淡斑|去斑|消失|去皱|年轻)",
+    r"[一二两三四五六七八九十\d]+\s*(?:天|日|周|星期|个月)(?:内|之内)?[^，。！？,.!?]{0,6}?\s*(?:就|保证|一定|马上)?(?:能|可以|会)?\s*(?:美白|变白|白回来|见效|祛痘|去痘|淡斑|去斑|消失|去皱|年轻)",
     r"(?:保证|包|确保)(?:您|你)?(?:能|可以)?(?:美白|变白|见效|祛痘|淡斑|去皱|有效|不反弹)",
-    r"(?i)\bin\s+\d+\s+(?:days?|weeks?)\b[^.!?]{0,30}\b(?:whiter|clear|gone|results|disappear)",
+    r"(?i)\bin\s+(?:\d+|a|one|two|three|four|a\s+few)\s+(?:days?|nights?|weeks?)\b[^.!?]{0,30}\b(?:whiter|clear|gone|results|disappear)",
+    r"(?i)\b(?:clears?|whitens?|fades?|removes?|gets?\s+rid\s+of)\b[^.!?]{0,30}\bin\s+(?:\d+|a|one|two|three|four|a\s+few)\s+(?:days?|nights?|weeks?)\b",
     r"(?i)\b(?:guaranteed?|promise[sd]?)\s+(?:to\s+)?(?:results|clear|whiten|work)",
 ]
 

@@ -224,8 +224,9 @@ class NameIndex:
 
     def _generic_only(self, name: str) -> bool:
         """Made only of known words: "Lip Mask", 「保湿面霜」."""
-        if any(kind == "coined" and _CJK.search(p) for p, kind in self.vocabulary.cut(skeleton(name))):
-            return False
+        pieces = self.vocabulary.cut(skeleton(name))
+        if any((kind == "coined" and _CJK.search(p)) or kind == "counter" for p, kind in pieces):
+            return False  # a coined word, or a nickname's shape: 白泥罐, 小绿瓶
         words = _LATIN_WORD.findall(normalize(name).lower())
         return all(w.isdigit() or skeleton(w) in self.vocabulary.kinds for w in words)
 

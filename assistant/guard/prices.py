@@ -91,15 +91,20 @@ def find_amounts(reading: Reading) -> list[Amount]:
     text = reading.compact
     found: dict[tuple[int, int], Amount] = {}
 
-    def add(m: re.Match[str], value: float | None, cny: bool) -> None:
-        if value is None or any(s <= m.start() < e or s < m.end() <= e for s, e in found):
+    def add(m: re.Match[str], value: float | None, cny: bool, cue: bool = False) -> None:
+        if value is None:
             return
-        around = text[max(0, m.start() - _POLICY_WINDOW) : m.end() + _POLICY_WINDOW]
-        budget = p.budget_before.search(text[max(0, m.start() - _POLICY_WINDOW) : m.start()]) or (
-            p.budget_after.search(text[m.end() : m.end() + 4])
-        )
-        policy = bool(p.policy.search(around) or budget)
-        found[(m.start(), m.end())] = Amount(reading.in_compact(m.start(), m.end()), value, cny, policy)
+        overlapping = [k for k in found if k[0] <= m.start() < k[1] or k[0] < m.end() <= k[1]]
+        before = text[max(0, m.start() - _POLICY_WINDOW) : m.start()]
+        policy = bool(p.policy.search(text[max(0, m.start() - _POLICY_WINDOW) : m.end() + _POLICY_WINDOW]))
+        budget = bool(p.budget_before.search(before) or p.budget_after.search(text[m.end() : m.end() + 4]))
+        if overlapping:  # 只要九十九元: the unit's reading is kept, the cue only says it is a price
+            if cue:
+                for key in overlapping:
+                    found[key] = Amount(found[key].span, found[key].value, found[key].cny, policy)
+            return
+        is_policy = policy or (budget and not cue)
+        found[(m.start(), m.end())] = Amount(reading.in_compact(m.start(), m.end()), value, cny, is_policy)
 
     for pattern, cny in p.after if p.any_unit.search(text) else ():
         for m in pattern.finditer(text):
@@ -118,5 +123,5 @@ def find_amounts(reading: Reading) -> list[Amount]:
     for m in p.cue.finditer(text) if p.any_cue.search(text) else ():
         value = _number(m.group("num"))
         if value is not None and value >= 10:
-            add(m, value, True)
+            add(m, value, True, cue=True)
     return sorted(found.values(), key=lambda a: a.span.start)
