@@ -12,7 +12,7 @@ from functools import cache
 
 from assistant.analysis.budget import EN_NUMBER_WORDS, chinese_number, english_number
 from assistant.guard.reading import Reading, Span
-from assistant.guard.vocabulary import any_of, prices
+from assistant.guard.vocabulary import any_of, prices, quick_look
 
 _DIGITS = r"\d+(?:\.\d+)?"
 _ZH = r"[零一二两三四五六七八九十百千万]+"
@@ -74,9 +74,9 @@ def _patterns() -> _Patterns:
     )
     budget = p.budget_context
     return _Patterns(
-        any_of([c.pattern for c in p.currency_before]),
-        any_of([c.pattern for c in p.units]),
-        any_of(p.cues),
+        quick_look([c.pattern for c in p.currency_before]),
+        quick_look([c.pattern for c in p.units]),
+        quick_look(p.cues),
         before,
         after,
         cue,

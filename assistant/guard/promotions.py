@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from functools import cache
 
 from assistant.guard.reading import Reading, Span
-from assistant.guard.vocabulary import any_of, promotions
+from assistant.guard.vocabulary import any_of, promotions, quick_look
 
 
 @dataclass(frozen=True)
 class _Patterns:
+    any_promotion: re.Pattern[str]  # a quick look before reading clause by clause
     offers: re.Pattern[str]
     perks: re.Pattern[str]
     denials: re.Pattern[str]
@@ -25,6 +26,7 @@ class _Patterns:
 def _patterns() -> _Patterns:
     p = promotions()
     return _Patterns(
+        quick_look(p.offers + p.perks),
         any_of(p.offers),
         any_of(p.perks),
         any_of(p.denials),
@@ -38,7 +40,7 @@ def find_promises(reading: Reading) -> list[Span]:
     p = _patterns()
     text = reading.compact
     found: list[Span] = []
-    if not p.offers.search(text) and not p.perks.search(text):
+    if not p.any_promotion.search(text):
         return found
     for start, end in reading.clauses:
         clause = text[start:end]

@@ -109,6 +109,12 @@ def any_of(patterns: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p.replace('{num}', NUM)})" for p in patterns))
 
 
+def quick_look(patterns: list[str]) -> re.Pattern[str]:
+    """A looser alternation that finds at least every place the patterns match, faster: without the
+    leading word boundaries, which keep the regex engine from skipping ahead to a first letter."""
+    return any_of([re.sub(r"^\\b", "", p) for p in patterns])
+
+
 @cache
 def banned_claims() -> BannedClaims:
     return _load("banned_claims.yaml", BannedClaims)
