@@ -7,7 +7,7 @@ surely as the full one. Which pieces of a name are distinctive is derived from t
    catalog shares (沐研 / MUYAN in the demo catalog).
 2. The rest of the name is cut, longest first, into known words: categories (精华, 凝胶, serum),
    counters (款, 瓶) and generic words (efficacy, texture, ingredient families, skin types:
-   lexicons/product_words.yaml, the analyzer's lexicons and the catalog's own key ingredients).
+   `name_words.py`: lexicons/product_words.yaml, the analyzer's lexicons, the catalog's key ingredients).
 3. What is left is a coined word: two or more Chinese characters that jieba's general dictionary
    does not count as an everyday word (净颜, 焕亮, 净痘, but not 质地 or 混合型), or a Latin word of
    four or more letters outside the known words (Ghostberry, Bounce). It is distinctive when the
@@ -30,13 +30,12 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.guard.name_words import NameWords
 from assistant.guard.reading import Reading
-from assistant.guard.vocabulary import product_words, skeletons, trie_pattern
-from assistant.lexicon import load_lexicon
+from assistant.guard.vocabulary import product_words, trie_pattern
 from assistant.models import Product
 from assistant.text import normalize, skeleton
 from assistant.tokenize import word_frequency
@@ -70,76 +69,6 @@ class _Key:
     title_case: bool = False  # an English name of generic words only: must be written as a name
 
 
-class Vocabulary:
-    """Known words for cutting names: skeleton → "category" | "counter" | "generic"."""
-
-    def __init__(self, products: Iterable[Product]):
-        words = product_words()
-        kinds: dict[str, str] = {}
-        generic = list(words.zh.generic) + list(words.en.generic) + _analyzer_words()
-        generic += [i for p in products for i in _ingredient_words(p.key_ingredients)]
-        for word in skeletons(generic):
-            kinds[word] = "generic"
-        for word in skeletons(words.zh.counters + words.en.counters):
-            kinds[word] = "counter"
-        for word in skeletons(words.zh.categories + words.en.categories):
-            kinds[word] = "category"
-        self.kinds = kinds
-        self.longest = max(len(w) for w in kinds)
-        self._by_first: dict[str, tuple[str, ...]] = {}
-        for word in sorted(kinds, key=len, reverse=True):
-            self._by_first[word[0]] = (*self._by_first.get(word[0], ()), word)
-
-    def word_at(self, text: str, i: int) -> str | None:
-        """The longest known word at position i."""
-        for word in self._by_first.get(text[i : i + 1], ()):
-            if text.startswith(word, i):
-                return word
-        return None
-
-    def cut(self, text: str) -> list[tuple[str, str]]:
-        """(piece, kind) for a skeleton: known words and the coined pieces between them."""
-        out: list[tuple[str, str]] = []
-        rest = ""
-        i = 0
-        while i < len(text):
-            word = self.word_at(text, i) if _CJK.match(text[i]) else None
-            if word is None:
-                rest += text[i]
-                i += 1
-                continue
-            if rest:
-                out.append((rest, "coined"))
-                rest = ""
-            out.append((word, self.kinds[word]))
-            i += len(word)
-        if rest:
-            out.append((rest, "coined"))
-        return out
-
-
-@lru_cache(maxsize=1)
-def _analyzer_words() -> list[str]:
-    out: list[str] = []
-    for language in ("zh", "en"):
-        lexicon = load_lexicon(language)
-        for groups in (lexicon.skin_types, lexicon.concerns, lexicon.texture):
-            for phrases in groups.values():
-                out.extend(p for p in phrases if len(p) > 1)  # not 痘 alone: 净痘 is a coined word
-    return out
-
-
-def _ingredient_words(ingredients: list[str]) -> list[str]:
-    """水杨酸 2% → 水杨酸; "Hyaluronic Acid (1%)" → hyaluronic acid, hyaluronic, acid."""
-    out = []
-    for item in ingredients:
-        name = re.sub(r"[\d.%()（）]+", " ", normalize(item)).strip().lower()
-        if name:
-            out.append(name)
-            out.extend(w for w in name.split() if len(w) > 2)
-    return out
-
-
 def _without_spec(name: str) -> str:
     """A Chinese name without its trailing specification: 沐研清透水感防晒露spf50+pa++++ → 沐研清透水感防晒露."""
     stripped = _SPEC.sub("", name)
@@ -167,7 +96,7 @@ class NameIndex:
     """Every way the catalog's products can be named, and a matcher over a reply."""
 
     def __init__(self, products: list[Product]):
-        self.vocabulary = Vocabulary(products)
+        self.vocabulary = NameWords(products)
         zh_names = [skeleton(p.name) for p in products]
         en_names = [normalize(p.name_en or "").lower() for p in products]
         self.brand = _brand(zh_names)
