@@ -3,6 +3,7 @@ through, and that a finding quotes the reply's own words."""
 
 import pytest
 
+from assistant.analysis.budget import english_number
 from assistant.guard import Guard
 from assistant.models import Severity, Slots, Stage
 from bench.guard_drafts import demo_products
@@ -26,6 +27,21 @@ def hard(
 
 
 # -- prices ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [
+        ("twenty", 20),
+        ("ninety-nine", 99),
+        ("a hundred and twenty", 120),
+        ("thirteen", 13),
+        ("two thousand", 2000),
+    ],
+)
+def test_english_number_words(words, value):
+    assert english_number(words) == value
+    assert english_number("twenty bottles") is None
+
+
 @pytest.mark.parametrize(
     ("text", "price"),
     [
