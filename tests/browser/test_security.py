@@ -106,10 +106,21 @@ def test_hostile_catalog_and_customer_text_stay_text(browser, hostile_data_dir: 
     url = start_console(hostile_data_dir)
     page, outside = new_page(browser, url)
     idle(page)
+    # the thread an earlier session left: the customer's markup is shown as text, fetched from nowhere
+    page.get_by_role("link", name=re.compile("记录|History")).click()
+    idle(page)
+    page.locator(".st-key-history_customer").wait_for()
+    page.get_by_text("**我:**", exact=False).first.wait_for()
+    shot(page, "security", "hostile-history.png")
+    # a whole chat pasted for the customer reaches the products, whose names are markup
+    page.get_by_role("link", name=re.compile("草拟|Draft")).click()
+    idle(page)
     page.locator(".st-key-customer_id").click()
     page.get_by_role("option", name=re.compile("小美")).click()
     idle(page)
     page.locator(".st-key-draft_input textarea").fill(CHAT)
+    page.locator(".st-key-replace_thread label").click()  # the paste is a whole chat, not one message
+    idle(page)
     page.get_by_role("button", name=re.compile("生成草稿")).click()
     page.get_by_text("控油精华").first.wait_for()
     idle(page)
@@ -121,11 +132,6 @@ def test_hostile_catalog_and_customer_text_stay_text(browser, hostile_data_dir: 
     copied = page.evaluate("navigator.clipboard.readText()")
     assert '</script><img src=x onerror="top.__pwned=1">控油精华' in copied, copied
 
-    page.get_by_role("link", name=re.compile("记录|History")).click()
-    idle(page)
-    page.locator(".st-key-history_customer").wait_for()
-    page.get_by_text("**我:**", exact=False).first.wait_for()
-    shot(page, "security", "hostile-history.png")
     page.get_by_role("link", name=re.compile("知识库|Knowledge")).click()
     idle(page)
     query = page.locator(".st-key-hit_query input")
