@@ -121,18 +121,13 @@ def test_invalid_suites_exit_2_naming_file_case_and_field(tmp_path, mutation, wh
     )
 
 
-# The suites written alongside the offline engine. The issue-10 dev suite (evals/dev-*.yaml) and its
-# holdout (evals/holdout/) were written independently of the analyzer and are measured, not gated,
-# here: `assistant eval run evals/` and `assistant eval run evals/holdout/`.
-ORIGINAL_SUITES = ("script-stages-zh", "script-stages-en", "match-product", "escalation", "edge-cases")
-
-
 def test_shipped_suites_meet_their_thresholds_offline(tmp_path):
-    paths = [str(ROOT / "evals" / f"{name}.yaml") for name in ORIGINAL_SUITES]
-    out = run_cli("eval", "run", *paths, "--concurrency", "4", "--json", data_dir=tmp_path)
+    """Every suite in evals/ (the original five and the dev suites written independently of the
+    analyzer) holds its thresholds; evals/holdout/ is measured at the end of a round, not here."""
+    out = run_cli("eval", "run", str(ROOT / "evals"), "--concurrency", "4", "--json", data_dir=tmp_path)
     results = json.loads(out.stdout)
     assert out.returncode == 0, [s["thresholds"] for s in results["suites"] if not s["passed"]]
-    assert results["metrics"]["cases"] >= 80
+    assert results["metrics"]["cases"] >= 300
     stages = {c["expected_stage"] for c in results["cases"]}
     assert stages == {"ask", "uncover_need", "propose", "confirm_expectation", "match_product", "escalate"}
 
