@@ -25,6 +25,13 @@ class Escalation(BaseModel):
     usage_context: list[str]
     complaint: list[str]
     medical: list[str]
+    # regular expressions for complaints phrased around their parts ("扣了两次钱", "tracking hasn't moved")
+    complaint_patterns: list[str] = []
+    # words that make a reaction general, not an incident ("有些东西用了会不舒服", "some products sting")
+    generic_use: list[str] = []
+    # an operator's check-in on a product in use ("用了几天感觉怎么样", "how's your skin doing"):
+    # a reaction in the answer is a report
+    checkin: list[str] = []
 
 
 class Intents(BaseModel):
@@ -115,6 +122,9 @@ def _check_keys(value: dict[str, list[str]], allowed: tuple[str, ...], what: str
     return value
 
 
+_PATTERNS = ("allergy_pattern", "complaint_patterns")  # regular expressions: matched as written
+
+
 def _normalized(value: object) -> object:
     """Every phrase goes through the same normalisation as the text it is matched against."""
     if isinstance(value, str):
@@ -122,7 +132,7 @@ def _normalized(value: object) -> object:
     if isinstance(value, list):
         return [_normalized(v) for v in value]
     if isinstance(value, dict):
-        return {k: (v if k == "allergy_pattern" else _normalized(v)) for k, v in value.items()}
+        return {k: (v if k in _PATTERNS else _normalized(v)) for k, v in value.items()}
     return value
 
 

@@ -142,6 +142,8 @@ class ActReader:
                 acts.discard(Act.affirm)
         if any(contains(t, lex.hesitate, lex) for lex in lexes):
             acts.add(Act.hesitate)
+        elif yes and margins.get(Act.hesitate, 0.0) < STRONG:
+            acts.discard(Act.hesitate)  # "对 但我懒 步骤别太多": a yes with a wish, not a doubt
         # what is asked is read from the question itself, not from the statements around it
         # ("没有备孕。能打八折吗?" asks about a discount, not about pregnancy)
         acts -= {a for a in QUESTION_KINDS if a is not Act.ask_product}

@@ -60,14 +60,22 @@ class RuleAnalyzer:
         evidence: list[Evidence] = []
         pending: set[OperatorAct] = set()  # what the operator did since the customer last wrote
         topics: set[str] = set()  # what the operator's step-4 question asked about
+        restated = Slots()  # the skin and concerns the operator's last restatement named
         last_was_operator = False
         last: TurnActs | None = None
+        operator_asked = False
+        in_use = 0  # customer turns left in which a reaction word alone is a report (see escalation)
         for index, turn in enumerate(conversation.turns):
             if turn.role is Role.operator:
                 done = self.operator_acts(turn.text, product_names or [], slots)
+                if self._checks_in(turn.text):
+                    in_use = 2
+                operator_asked = OperatorAct.ask in done or self.acts.is_question(turn.text)
                 if pending and not last_was_operator:  # a new operator reply: forget the last one
                     pending, topics = set(), set()
                 pending |= done
+                if OperatorAct.restate in done:
+                    restated = self._named_in(turn.text)
                 if OperatorAct.expect in done:
                     topics |= self.acts.expectation_topics(turn.text)
                 last_was_operator = True
@@ -75,10 +83,12 @@ class RuleAnalyzer:
                     slots.solution_proposed = True
                     evidence.append(Evidence(slot="solution_proposed", text=turn.text[:60], turn=index))
                 continue
+            answering = last_was_operator and operator_asked  # the first reply to a question
             last_was_operator = False
             text = normalize(turn.text)
             last = self.acts.customer(text)
-            escalation = self.escalation(text, last)
+            escalation = self.escalation(text, last, in_use=in_use > 0, answering=answering)
+            in_use = 2 if self._mentions_use(text) else max(0, in_use - 1)
             if escalation:
                 kind = Act.complain if escalation.startswith("complaint") else Act.reaction
                 last = replace(last, acts=last.acts | {kind})
@@ -97,7 +107,10 @@ class RuleAnalyzer:
             if last.has(Act.injection):  # only a plain yes counts; the instructions never do
                 yes = {Act.affirm} if self.acts.opens_with_yes(text) else set()
                 answer, answered_topics = replace(last, acts=frozenset(yes), question=None), False
+            confirmed = slots.need_confirmed
             self._apply_answer(text, answer, pending, slots, evidence, index, answered_topics)
+            if slots.need_confirmed and not confirmed and OperatorAct.restate in pending:
+                self._adopt(restated, slots, evidence, index)
         last_text = normalize(conversation.last_customer_text)
         acts = sorted(last.acts) if last else []
         return Reading(
@@ -120,10 +133,12 @@ class RuleAnalyzer:
         restate; an approach described once the need is confirmed → propose."""
         acts = set(self.acts.operator(text))
         lowered = normalize(text).lower()
+        approach = self.acts.approach_terms(text)
         if any(len(name) >= 3 and name.lower() in lowered for name in product_names):
             acts.add(OperatorAct.recommend)
-            return acts - {OperatorAct.propose}
-        approach = self.acts.approach_terms(text)
+            if not (known is not None and known.need_confirmed and len(approach) >= 2):
+                return acts - {OperatorAct.propose}
+            # an approach with a product named in it ("建议用壬二酸调理…我们家小白管就是"): proposed, and pitched
         if known is not None:
             if len(approach) < 2 and self._names_known(text, known):
                 acts.add(OperatorAct.restate)
@@ -146,6 +161,29 @@ class RuleAnalyzer:
             named += sum(1 for s in slots.skin_types if contains(t, lex.skin_types.get(s, []), lex))
             named += sum(1 for c in slots.concerns if contains(t, lex.concerns.get(c, []), lex))
         return named >= min(2, len(slots.skin_types) + len(slots.concerns)) > 0
+
+    def _named_in(self, text: str) -> Slots:
+        """The skin types and concerns an operator's restatement names (what a yes to it confirms)."""
+        named = Slots()
+        for lex in (self.zh, self.en):
+            self._skin_and_concerns(normalize(text), lex, named, [], -1, False)
+        return named
+
+    @staticmethod
+    def _adopt(restated: Slots, slots: Slots, evidence: list[Evidence], index: int) -> None:
+        """A yes to a restatement makes what it named the customer's own ("熬夜黑眼圈…对吗？" "👍"):
+        added to what the customer said, never replacing it."""
+        for skin in restated.skin_types:
+            if skin not in slots.skin_types:
+                slots.skin_types = [*slots.skin_types, skin]
+                evidence.append(
+                    Evidence(slot="skin_type", text=f"{skin} (confirmed restatement)", turn=index)
+                )
+        for concern, word in zip(restated.concerns, restated.concern_words, strict=False):
+            if concern not in slots.concerns:
+                slots.concerns = [*slots.concerns, concern]
+                slots.concern_words = [*slots.concern_words, word]
+                evidence.append(Evidence(slot="concern", text=f"{word} (confirmed restatement)", turn=index))
 
     # -- customer turns: facts --------------------------------------------------------------
     def _read_facts(
@@ -351,13 +389,20 @@ class RuleAnalyzer:
             slots.concern_words = list(dict.fromkeys(words))
 
     # -- signals ----------------------------------------------------------------------------
-    def escalation(self, text: str, acts: TurnActs | None = None) -> str | None:
+    def escalation(
+        self, text: str, acts: TurnActs | None = None, in_use: bool = False, answering: bool = False
+    ) -> str | None:
         """Why this message must go to after-sales (reaction, complaint, medical), or None.
 
         A reaction is a reaction *after using a product*: the words alone ("红肿的痘痘", "fragrance
         makes me break out in hives") describe skin, they do not report one. So a reaction word
         counts with a usage context in the message, or when the act classifier reads the message
-        as a reaction report; a complaint phrase inside a question ("是不是正品?") is a question."""
+        as a reaction report; a complaint phrase inside a question ("是不是正品?") is a question.
+        `in_use`: the conversation just said a product is in use (the customer's previous message,
+        "用了你们那个洁面", or the operator's check-in), so a reaction word alone is a report.
+        A reaction that is general ("有些东西用了会不舒服", "some products sting") is a sensitivity,
+        not an incident. `answering`: a short answer to the operator's question ("the red kind") is
+        never a complaint on the classifier's word alone."""
         text = spelled_out(normalize(text))
         asked = _QUESTION_FORMS.sub(" ", text)
         margins = acts.margins if acts else {}
@@ -367,27 +412,52 @@ class RuleAnalyzer:
             complaint = contains(asked, esc.complaint, lex)
             if complaint:
                 return f"complaint: {complaint[0]}"
+            for pattern in esc.complaint_patterns:
+                found = re.search(pattern, asked, re.I)
+                if found:
+                    return f"complaint: {found.group(0)}"
             medical = [m for m in find(text, esc.medical, lex) if not m.negated]
             medical = [m for m in medical if not self._tendency_before(text, m.start, lex)]
             if medical:
                 return f"medical: {medical[0].phrase}"
+            if contains(text, esc.generic_use, lex):
+                continue  # "有些东西用了会不舒服": how the skin is, not what happened
             used = find(text, esc.usage_context, lex)
             for m in find(text, esc.reaction_strong, lex):
                 if m.negated or self._tendency_before(text, m.start, lex):
                     continue
-                if used or reported:
+                if used or reported or in_use:
                     return f"reaction: {m.phrase}"
             for sentence in _SENTENCE.findall(text):
                 context = find(sentence, esc.usage_context, lex)
-                if not context:
+                if not context and not in_use:
                     continue
-                after = sentence[context[0].start :]
+                after = sentence[context[0].start :] if context else sentence
                 weak = [m for m in find(after, esc.reaction_weak, lex) if not m.negated]
                 if weak and not re.search(r"还是|总是|still|always", after[: weak[0].start], re.I):
-                    return f"reaction: {weak[0].phrase} ({context[0].phrase})"
-        if acts is not None and margins.get(Act.complain, -1.0) >= STRONG and not acts.question:
+                    return f"reaction: {weak[0].phrase} ({context[0].phrase if context else 'in use'})"
+        short_answer = answering and len(text) <= 15
+        if (
+            acts is not None
+            and margins.get(Act.complain, -1.0) >= STRONG
+            and not acts.question
+            and not short_answer
+        ):
             return "complaint: (read from the message)"
         return None
+
+    def _checks_in(self, text: str) -> bool:
+        """An operator message asking how a product in use is going."""
+        t = normalize(text)
+        return any(contains(t, lex.escalation.checkin, lex) for lex in (self.zh, self.en))
+
+    def _mentions_use(self, text: str) -> bool:
+        """A customer message saying a product is in use ("用了你们那个洁面", "I started the cream")."""
+        return any(
+            find(text, lex.escalation.usage_context, lex)
+            and not contains(text, lex.escalation.generic_use, lex)
+            for lex in (self.zh, self.en)
+        )
 
     @staticmethod
     def _tendency_before(text: str, start: int, lex: Lexicon) -> bool:

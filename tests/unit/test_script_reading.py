@@ -186,3 +186,99 @@ def test_what_the_customer_gave_is_recorded_as_answered(analyzer):
 def test_a_budget_per_item_is_kept_apart(analyzer):
     assert analyzer.analyze(chat("每样100以内就行")).slots.budget_per_item
     assert not analyzer.analyze(chat("预算200左右，学生党")).slots.budget_per_item
+
+
+def turns(*pairs: tuple[str, str]) -> Conversation:
+    """Turns in any order: ("c", text) for the customer, ("o", text) for the operator."""
+    return Conversation(
+        turns=[Turn(role=Role.customer if r == "c" else Role.operator, text=t) for r, t in pairs]
+    )
+
+
+@pytest.mark.parametrize(
+    "restatement, yes, concern",
+    [
+        ("好的，您是干皮，最近鼻翼一圈起皮，想先把干燥稳住，对吗？", "👌", "hydration"),
+        ("了解～您T区出油，额头总冒闭口，想让它少长一些，是吧？", "嗯就是这么回事", "acne"),
+        (
+            "So your cheeks get flushed whenever it's cold, and you'd like them calmer. Right?",
+            "💯",
+            "redness",
+        ),
+        ("So fine lines around the eyes are what bother you most, right?", "say less", "anti-aging"),
+    ],
+)
+def test_a_yes_to_a_restatement_makes_what_it_named_known(analyzer, restatement, yes, concern):
+    """Chats pasted from the middle start with the operator's restatement: the yes confirms what it named."""
+    reading = analyzer.analyze(turns(("o", restatement), ("c", yes)))
+    assert concern in reading.slots.concerns and reading.slots.need_confirmed
+    assert derive_stage(reading.slots)[0] is Stage.propose
+
+
+def test_a_yes_with_a_wish_is_a_yes_not_a_doubt(analyzer):
+    conversation = chat("最近脸好干", RESTATE.replace("偏油性肌肤", "干皮"), "对的 不过我比较懒 东西别太多")
+    assert analyzer.analyze(conversation).slots.need_confirmed
+
+
+@pytest.mark.parametrize(
+    "before, reaction",
+    [
+        (("c", "前天开始用你们家那个修护精华"), ("c", "今天两边脸颊巨痒")),
+        (("c", "I started the barrier cream on Sunday"), ("c", "and now my jaw is itchy and stinging")),
+        (
+            ("o", "Hi Lily! How's your skin doing with the toner so far?"),
+            ("c", "kinda red and itchy since yesterday"),
+        ),
+        (("o", "亲～精华用了几天啦，感觉怎么样？"), ("c", "有点刺疼 还起小红点了")),
+    ],
+)
+def test_a_reaction_after_the_product_was_named_in_an_earlier_message_escalates(analyzer, before, reaction):
+    assert stage(analyzer, turns(before, reaction)) is Stage.escalate
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "两颊容易红 有的东西用了就刺痛",
+        "some products sting on my cheeks, I'm just sensitive",
+        "一般用了酸类会有点痒",
+    ],
+)
+def test_a_general_sensitivity_is_not_an_incident(analyzer, message):
+    assert stage(analyzer, chat(message)) is not Stage.escalate
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "付款的时候重复扣款了 麻烦处理下",
+        "快递单号三天都没更新了",
+        "你们给我寄成了另一个色号",
+        "I was charged two times for one order",
+        "my order is pretty sure lost, tracking isn't updating",
+        "you sent me the tinted one instead of the clear one",
+    ],
+)
+def test_a_complaint_phrased_around_its_parts_escalates(analyzer, message):
+    assert stage(analyzer, chat(message)) is Stage.escalate
+
+
+def test_a_short_answer_to_a_question_is_never_a_complaint_on_the_model_s_word(analyzer):
+    conversation = chat(
+        "my skin is oily and I get breakouts", "Are they red and sore, or small bumps?", "the red kind"
+    )
+    assert stage(analyzer, conversation) is Stage.uncover_need
+
+
+def test_an_approach_with_a_product_named_in_it_is_still_a_proposal(analyzer):
+    names = ["净痘修护精华"]
+    conversation = chat(
+        "下巴老长红痘 油皮",
+        "您是油皮，下巴红痘反复，想让它消停些，对吗？",
+        "对",
+        "建议温和清洁，晚上用壬二酸调理，白天做好防晒；我们家净痘修护精华就是这个思路～",
+        "那个多少钱",
+    )
+    slots = analyzer.analyze(conversation, product_names=names).slots
+    assert slots.solution_proposed and not slots.solution_accepted
+    assert derive_stage(slots)[0] is Stage.confirm_expectation
