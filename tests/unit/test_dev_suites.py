@@ -4,9 +4,8 @@ its product lists recomputed from each case's recorded slots."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 import pytest
 
