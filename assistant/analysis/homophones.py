@@ -25,32 +25,33 @@ def syllable(ch: str) -> str | None:
 
 
 @cache
-def _index(phrases: tuple[str, ...]) -> dict[tuple[str, ...], str]:
-    index: dict[tuple[str, ...], str] = {}
-    for phrase in phrases:
+def _index(phrases: tuple[str, ...]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """Phrases by their first character (a typo keeps it), longest first, with their sounds."""
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for phrase in sorted(set(phrases), key=len, reverse=True):
         sounds = tuple(syllable(ch) for ch in phrase)
         if len(phrase) >= 2 and all(sounds):
-            index.setdefault(sounds, phrase)  # type: ignore[arg-type]
+            index.setdefault(phrase[0], []).append((sounds, phrase))  # type: ignore[arg-type]
     return index
 
 
 def sound_alike(text: str, phrases: list[str]) -> list[tuple[str, str]]:
     """(phrase, what the customer typed) for spans of `text` that sound like a phrase."""
     index = _index(tuple(phrases))
-    if not index:
-        return []
-    lengths = sorted({len(k) for k in index}, reverse=True)
     found: list[tuple[str, str]] = []
-    for start in range(len(text)):
-        for length in lengths:
-            span = text[start : start + length]
-            if len(span) < length:
-                continue
-            sounds = tuple(syllable(ch) for ch in span)
-            if not all(sounds):
-                continue
-            phrase = index.get(sounds)  # type: ignore[arg-type]
-            if phrase and span != phrase and span[0] == phrase[0] and not is_word(span):
+    if not index:
+        return found
+    sounds = [syllable(ch) for ch in text]
+    for start, ch in enumerate(text):
+        for target, phrase in index.get(ch, ()):
+            end = start + len(target)
+            span = text[start:end]
+            if (
+                end <= len(text)
+                and tuple(sounds[start:end]) == target
+                and span != phrase
+                and not is_word(span)
+            ):
                 found.append((phrase, span))
                 break
     return found
