@@ -15,7 +15,7 @@ from assistant.models import CONCERNS, CONSTRAINTS, SKIN_TYPES
 from assistant.text import normalize
 
 LEXICON_DIR = Path(__file__).parent / "lexicons"
-_CLAUSE_END = re.compile(r"[，。！？；,.!?;\n]")
+_CLAUSE_END = re.compile(r"[，、。！？；,.!?;\n]")
 
 
 class Escalation(BaseModel):
@@ -75,6 +75,12 @@ class Lexicon(BaseModel):
     affirm: list[str]
     deny: list[str]
     constraints: dict[str, list[str]]
+    # a constraint said around its parts: the thing avoided and a rejection in the same clause
+    # ("酒精不行", "别给我带酒精的", "he hates anything that smells")
+    # said after a concern, it is over ("痘痘已经好了", "my pimples are mostly gone")
+    resolved_markers: list[str] = []
+    constraint_concepts: dict[str, list[str]] = {}
+    rejections: list[str] = []
     allergy_pattern: str
     texture: dict[str, list[str]]
     expectation_markers: list[str]

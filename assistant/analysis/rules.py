@@ -18,7 +18,7 @@ from assistant.analysis.budget import bare_amount, parse_budget
 from assistant.analysis.dialogue import STRONG, ActReader, TurnActs
 from assistant.analysis.homophones import sound_alike
 from assistant.analysis.language import detect_language
-from assistant.lexicon import Lexicon, contains, find, lexicons, spelled_out
+from assistant.lexicon import Lexicon, Match, contains, find, lexicons, spelled_out
 from assistant.models import (
     KNOWN_FIELDS,
     Act,
@@ -36,6 +36,7 @@ from assistant.transcript import looks_like_chat
 _AGE = re.compile(r"(?:我|今年)?\s*(\d{2})\s*岁|\bi(?:'m| am)\s+(\d{2})\b|(\d{2})\s*(?:years old|yo)\b", re.I)
 _TIMEFRAME = re.compile(r"([一二两三四五六七八九十\d]+)\s*(?:个)?\s*(?:周|星期|月|天|weeks?|months?|days?)")
 _SENTENCE = re.compile(r"[^。！？!?\n]+")
+_CLAUSE = re.compile(r"[，,。.!！;；\n]|\s{1,}(?=[\u4e00-\u9fff])")
 _QUESTION_FORMS = re.compile(r"是不是|会不会|有没有|能不能|是否|\bis it\b|\bare they\b", re.I)
 _STATES = (Act.state_budget, Act.state_texture, Act.state_timeframe, Act.state_constraint)
 
@@ -94,6 +95,8 @@ class RuleAnalyzer:
                 last = replace(last, acts=last.acts | {kind})
             self._read_facts(text, last, slots, evidence, index)
             answered_topics = self._read_short_answers(text, last, topics, slots, evidence, index)
+            if "combination" in slots.skin_types:  # "混油 T区油 两颊干": oily and dry are its zones
+                slots.skin_types = [t for t in slots.skin_types if t not in ("oily", "dry")]
             if escalation and not slots.escalation:
                 slots.escalation = escalation
                 evidence.append(Evidence(slot="escalation", text=escalation, turn=index))
@@ -165,15 +168,21 @@ class RuleAnalyzer:
     def _named_in(self, text: str) -> Slots:
         """The skin types and concerns an operator's restatement names (what a yes to it confirms)."""
         named = Slots()
+        t = normalize(text)
         for lex in (self.zh, self.en):
-            self._skin_and_concerns(normalize(text), lex, named, [], -1, False)
+            self._skin_and_concerns(t, lex, named, [], -1, False)
+            named.constraints += [
+                c
+                for c, phrases in lex.constraints.items()
+                if contains(t, phrases, lex) and c not in named.constraints
+            ]
         return named
 
     @staticmethod
     def _adopt(restated: Slots, slots: Slots, evidence: list[Evidence], index: int) -> None:
         """A yes to a restatement makes what it named the customer's own ("熬夜黑眼圈…对吗？" "👍"):
         added to what the customer said, never replacing it."""
-        for skin in restated.skin_types:
+        for skin in restated.skin_types if not slots.skin_types else []:  # the customer's own word wins
             if skin not in slots.skin_types:
                 slots.skin_types = [*slots.skin_types, skin]
                 evidence.append(
@@ -184,6 +193,13 @@ class RuleAnalyzer:
                 slots.concerns = [*slots.concerns, concern]
                 slots.concern_words = [*slots.concern_words, word]
                 evidence.append(Evidence(slot="concern", text=f"{word} (confirmed restatement)", turn=index))
+        for constraint in restated.constraints:
+            if constraint not in slots.constraints:
+                slots.constraints = [*slots.constraints, constraint]
+                slots.constraints_checked = True
+                evidence.append(
+                    Evidence(slot="constraint", text=f"{constraint} (confirmed restatement)", turn=index)
+                )
 
     # -- customer turns: facts --------------------------------------------------------------
     def _read_facts(
@@ -204,6 +220,11 @@ class RuleAnalyzer:
                     elif constraint not in slots.constraints:
                         slots.constraints = [*slots.constraints, constraint]
                         evidence.append(Evidence(slot="constraint", text=m.phrase, turn=index))
+            for constraint in self._rejected(text, lex):
+                slots.constraints_checked = True
+                if constraint not in slots.constraints:
+                    slots.constraints = [*slots.constraints, constraint]
+                    evidence.append(Evidence(slot="constraint", text=constraint, turn=index))
             for allergen in re.findall(lex.allergy_pattern, text, flags=re.I):
                 allergen = allergen.strip()
                 if allergen and allergen not in slots.allergies:
@@ -249,6 +270,19 @@ class RuleAnalyzer:
         if acts.photo:
             slots.photo_sent = True
             evidence.append(Evidence(slot="photo", text="photo", turn=index))
+
+    @staticmethod
+    def _rejected(text: str, lex: Lexicon) -> list[str]:
+        """Constraints said around their parts: what is avoided and a rejection in one clause
+        ("酒精不行", "别给我带酒精的 我用了会红", "he hates anything that smells"); not in a question."""
+        found = []
+        for clause in _CLAUSE.split(text):
+            if not clause.strip() or clause.rstrip().endswith(("?", "吗")):
+                continue
+            if not find(clause, lex.rejections, lex):
+                continue
+            found += [c for c, words in lex.constraint_concepts.items() if find(clause, words, lex)]
+        return found
 
     def _read_short_answers(
         self, text: str, acts: TurnActs, topics: set[str], slots: Slots, evidence: list[Evidence], index: int
@@ -304,15 +338,32 @@ class RuleAnalyzer:
                 elif skin not in slots.skin_types:
                     slots.skin_types = [*slots.skin_types, skin]
                     evidence.append(Evidence(slot="skin_type", text=m.phrase, turn=index))
-        for concern, phrases in lex.concerns.items():
-            matches = find(text, phrases, lex)
-            said = [m for m in matches if not m.negated]
+        every = {concern: find(text, phrases, lex) for concern, phrases in lex.concerns.items()}
+        spans = [(m.start, m.start + len(m.phrase), c) for c, ms in every.items() for m in ms]
+        for concern, matches in every.items():
+            # "痘印" is marks, not acne; "acne marks" is marks: a phrase inside another concern's longer one
+            matches = [
+                m
+                for m in matches
+                if not any(
+                    c != concern and s <= m.start and m.start + len(m.phrase) <= e and e - s > len(m.phrase)
+                    for s, e, c in spans
+                )
+            ]
+            said = [m for m in matches if not m.negated and not RuleAnalyzer._resolved(text, m, lex)]
             if said and concern not in slots.concerns:
                 slots.concerns = [*slots.concerns, concern]
                 slots.concern_words = [*slots.concern_words, said[0].phrase]
                 evidence.append(Evidence(slot="concern", text=said[0].phrase, turn=index))
             elif matches and not said and correcting and concern in slots.concerns:  # "不是，其实不怎么出油"
                 slots.concerns = [c for c in slots.concerns if c != concern]
+
+    @staticmethod
+    def _resolved(text: str, match: Match, lex: Lexicon) -> bool:
+        """The concern is said to be over in its own clause ("my actual pimples are mostly gone")."""
+        after = text[match.start + len(match.phrase) : match.start + len(match.phrase) + 30]
+        clause = re.split(r"[，、。！？；,.!?;\n]", after, maxsplit=1)[0]
+        return bool(contains(clause, lex.resolved_markers, lex))
 
     # -- customer turns: the answer to what the operator did ------------------------------------
     def _apply_answer(

@@ -282,3 +282,40 @@ def test_an_approach_with_a_product_named_in_it_is_still_a_proposal(analyzer):
     slots = analyzer.analyze(conversation, product_names=names).slots
     assert slots.solution_proposed and not slots.solution_accepted
     assert derive_stage(slots)[0] is Stage.confirm_expectation
+
+
+@pytest.mark.parametrize(
+    "message, constraint",
+    [
+        ("两百以内吧 带酒精的别推给我 一用就红", "alcohol_free"),
+        ("香精也不行", "fragrance_free"),
+        ("fine by me, just nothing scented please", "fragrance_free"),
+        ("under 300 and she can't do alcohol", "alcohol_free"),
+    ],
+)
+def test_a_constraint_said_around_its_parts_is_read(analyzer, message, constraint):
+    assert constraint in analyzer.analyze(chat(message)).slots.constraints
+
+
+@pytest.mark.parametrize("message", ["含酒精吗？", "fragrance is fine, no breakouts", "酒精无所谓"])
+def test_no_constraint_without_a_rejection_of_it(analyzer, message):
+    assert analyzer.analyze(chat(message)).slots.constraints == []
+
+
+def test_a_yes_to_a_restatement_adopts_its_constraint_and_keeps_the_customer_s_skin_type(analyzer):
+    conversation = chat("混油 T区油", "您是混合皮，T区出油、两颊偏干，想要清爽、不含酒精的，对吗？", "对")
+    slots = analyzer.analyze(conversation).slots
+    assert "alcohol_free" in slots.constraints and slots.skin_types == ["combination"]
+
+
+@pytest.mark.parametrize(
+    "message, present, absent",
+    [
+        ("脸上都是痘印", "spots", "acne"),
+        ("acne marks everywhere, the pimples themselves are mostly gone", "spots", "acne"),
+        ("痘痘已经好了 就是留了好多印子", "spots", "acne"),
+    ],
+)
+def test_marks_are_not_acne_and_a_concern_that_is_over_is_not_one(analyzer, message, present, absent):
+    concerns = analyzer.analyze(chat(message)).slots.concerns
+    assert present in concerns and absent not in concerns
