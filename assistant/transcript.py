@@ -6,7 +6,8 @@ turns (`parse_message`; the operator gets a notice). Only text pasted *as a chat
 turns (`parse_conversation`), in these formats, tried in order:
 - WeChat's copied chat: a "name timestamp" line, then the message lines; the operator's names
   come from the setting ASSISTANT_OPERATOR_NAMES and the customer's saved thread;
-- lines prefixed with a role: 客户:/顾客:/我:/客服:/Customer:/Me:/Operator: …;
+- lines prefixed with a role: 客户:/顾客:/我:/客服:/Customer:/Me:/Operator: …, or 【客户】/[Customer];
+- "Name：message" lines from two speakers, one named as an operator (小A（客服）, a known name);
 - anything else is one customer message. Parsing never fails on text; only empty, binary or
   word-less input (zero-width characters, punctuation only) is refused (InputError).
 """
@@ -21,16 +22,40 @@ from assistant.errors import InputError
 from assistant.models import Conversation, Role, Turn
 from assistant.text import normalize, strip_invisible
 
-_CUSTOMER_PREFIXES = ("客户", "顾客", "用户", "买家", "customer", "client", "user", "c")
-_OPERATOR_PREFIXES = ("我", "客服", "顾问", "美容顾问", "运营", "me", "operator", "agent", "assistant", "o")
-_PREFIX = re.compile(r"^\s*([A-Za-z]+|[\u4e00-\u9fff]{1,4})\s*[:：]\s*(.*)$")
+_CUSTOMER_PREFIXES = (
+    "客户",
+    "顾客",
+    "用户",
+    "买家",
+    "客人",
+    "粉丝",
+    "会员",
+    "customer",
+    "client",
+    "user",
+    "buyer",
+    "c",
+)
+_OPERATOR_PREFIXES = (
+    "我", "客服", "顾问", "美容顾问", "护肤顾问", "运营", "导购", "店员", "店长", "卖家", "商家", "助理", "小助手",
+    "me", "operator", "agent", "assistant", "advisor", "consultant", "seller", "staff", "support", "rep", "o",
+)  # fmt: skip
+# "客户: …", "【客户】…", "[Customer] …", "客户> …"
+_PREFIX = re.compile(
+    r"^\s*(?:[【\[]\s*([A-Za-z]+|[\u4e00-\u9fff]{1,4})\s*[】\]]\s*[:：>]?"
+    r"|([A-Za-z]+|[\u4e00-\u9fff]{1,4})\s*[:：>])\s*(.*)$"
+)
+# "小美：…" / "小A（客服）：…": a named speaker, an operator when the name says so
+_NAMED = re.compile(r"^\s*([^\s:：]{1,20}?(?:\s?[（(][^）)]{1,8}[）)])?)\s*[:：]\s*(.*)$")
 _TIMESTAMP = (
     r"(?:\d{4}[-/年.]\d{1,2}[-/月.]\d{1,2}日?\s*)?"
     r"(?:(?:昨天|前天|今天|星期[一二三四五六日天]|周[一二三四五六日天]|(?i:yesterday|today|mon|tue|wed|thu|fri|sat|sun)\w*)\s*)?"
     r"(?:(?:上午|下午|晚上|凌晨|早上|中午)\s*)?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?"
 )
 _WECHAT_HEADER = re.compile(rf"^\s*(?P<name>\S(?:.{{0,30}}?\S)?)\s+(?P<time>{_TIMESTAMP})\s*$")
-_OPERATOR_NAME_HINTS = ("客服", "顾问", "助理", "小助手", "官方", "店长", "operator", "support", "advisor")
+_OPERATOR_NAME_HINTS = (
+    "客服", "顾问", "助理", "小助手", "官方", "店长", "导购", "operator", "support", "advisor", "consultant",
+)  # fmt: skip
 
 
 def decode_text(data: bytes, source: str = "input") -> str:
@@ -78,19 +103,58 @@ def _role_of_prefix(prefix: str) -> Role | None:
     return None
 
 
+def _prefix(line: str) -> tuple[Role, str] | None:
+    """The role and text of a role-prefixed line, or None."""
+    match = _PREFIX.match(line)
+    if not match:
+        return None
+    role = _role_of_prefix(match.group(1) or match.group(2))
+    return (role, match.group(3).strip()) if role is not None else None
+
+
 def _parse_prefixed(lines: list[str]) -> list[Turn] | None:
     turns: list[Turn] = []
     for line in lines:
-        match = _PREFIX.match(line)
-        role = _role_of_prefix(match.group(1)) if match else None
-        if match and role is not None:
-            turns.append(Turn(role=role, text=match.group(2).strip()))
+        found = _prefix(line)
+        if found is not None:
+            turns.append(Turn(role=found[0], text=found[1]))
         elif turns and line.strip():
             turns[-1].text = (turns[-1].text + "\n" + line.strip()).strip()
         elif line.strip():
             return None  # text before the first prefix: not this format
     turns = [t for t in turns if t.text]
     return turns if turns and any(t.role is Role.customer for t in turns) else None
+
+
+def _parse_named(lines: list[str], operator_names: frozenset[str] = frozenset()) -> list[Turn] | None:
+    """ "Name：message" lines from two speakers: the operator by a known name or a hint in the name
+    ("小A（客服）", "品牌顾问-Lily"), else the one who did not write last; the other is the customer."""
+    said: list[tuple[str, str]] = []
+    for line in lines:
+        match = _NAMED.match(line)
+        if match:
+            said.append((match.group(1).strip(), match.group(2).strip()))
+        elif said and line.strip():
+            said[-1] = (said[-1][0], (said[-1][1] + "\n" + line.strip()).strip())
+        elif line.strip():
+            return None
+    names = list(dict.fromkeys(name for name, _ in said))
+    known = {normalize(n).lower() for n in operator_names}
+    operators = {
+        n for n in names if normalize(n).lower() in known or any(h in n.lower() for h in _OPERATOR_NAME_HINTS)
+    }
+    if len(names) != 2 or len(operators) > 1:
+        return None
+    if not operators:  # pasted as a chat: the message to answer is the customer's, as in WeChat's format
+        if len(said) < 3 or len(said) == len(names):  # a back-and-forth, not two lines with a colon
+            return None
+        operators = {n for n in names if n != said[-1][0]}
+    turns = [
+        Turn(role=Role.operator if name in operators else Role.customer, text=text, speaker=name)
+        for name, text in said
+        if text
+    ]
+    return turns if any(t.role is Role.customer for t in turns) else None
 
 
 def _parse_wechat(lines: list[str], operator_names: frozenset[str] = frozenset()) -> list[Turn] | None:
@@ -154,7 +218,7 @@ def looks_like_chat(text: str) -> bool:
     lines = _lines(text)
     if len([line for line in lines if line.strip()]) < 2:
         return False
-    prefixed = any((m := _PREFIX.match(line)) and _role_of_prefix(m.group(1)) for line in lines)
+    prefixed = any(_prefix(line) for line in lines)
     return prefixed or any(_WECHAT_HEADER.match(line) for line in lines)
 
 
@@ -182,6 +246,7 @@ def parse_conversation(
     turns = (
         _parse_prefixed(lines)
         or _parse_wechat(lines, frozenset(operator_names))
+        or _parse_named(lines, frozenset(operator_names))
         or [Turn(role=Role.customer, text="\n".join(lines).strip())]
     )
     turns, notices = _trim(turns, max_chars)

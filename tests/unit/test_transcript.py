@@ -133,3 +133,22 @@ def test_operator_names_are_learned_from_the_thread():
     paste = "Lily 10:24\n出油在哪里？\nAnna 10:25\n全脸\nLily 10:26\n明白"
     conversation, new = continue_thread(thread, paste, chat=True)
     assert [t.role.value for t in new] == ["operator", "customer", "operator"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("顾客：脸好油\n导购：全脸还是T区？\n顾客：全脸", ["customer", "operator", "customer"]),
+        ("【客户】在吗\n【客服】在的亲\n【客户】我长痘", ["customer", "operator", "customer"]),
+        ("[Customer] hi\n[Advisor] hello!\n[Customer] dry skin", ["customer", "operator", "customer"]),
+        ("买家：在吗\n卖家：在的\n买家：有控油的吗", ["customer", "operator", "customer"]),
+        ("小美：在吗\n小A（客服）：在的亲～\n小美：脸上长痘", ["customer", "operator", "customer"]),
+        ("Mia: hey\nJo: hi Mia! what's up?\nMia: my cheeks are so dry", ["customer", "operator", "customer"]),
+    ],
+)
+def test_other_ways_operators_paste_a_chat(text, expected):
+    assert [t.role.value for t in parse_conversation(text).turns] == expected
+
+
+def test_two_colon_lines_are_not_a_chat():
+    assert roles("备注：油皮\n预算：两百") == [("customer", "备注：油皮\n预算：两百")]
