@@ -319,3 +319,11 @@ def test_a_yes_to_a_restatement_adopts_its_constraint_and_keeps_the_customer_s_s
 def test_marks_are_not_acne_and_a_concern_that_is_over_is_not_one(analyzer, message, present, absent):
     concerns = analyzer.analyze(chat(message)).slots.concerns
     assert present in concerns and absent not in concerns
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["i ordered 2 things and only one came??", "收到的箱子里少了一瓶", "the toner was missing from my order"],
+)
+def test_a_missing_item_is_a_complaint(analyzer, message):
+    assert stage(analyzer, chat(message)) is Stage.escalate
