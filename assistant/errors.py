@@ -16,9 +16,22 @@ class ConfigError(AssistantError):
 
 
 class InputError(AssistantError):
-    """The operator's input cannot be used (empty, binary, wrong encoding)."""
+    """The operator's input cannot be used (empty, binary, wrong encoding); `field` names the
+    input at fault when the caller knows it (the API reports it)."""
 
     exit_code = 2
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class NotFoundError(InputError):
+    """The input names a record that does not exist (a customer, a draft)."""
+
+
+class ConflictError(InputError):
+    """The record is not in a state that allows this (a draft that was already decided)."""
 
 
 class PromptError(AssistantError):
@@ -35,6 +48,10 @@ class LLMError(AssistantError):
         self.kind = kind  # connection | timeout | rate_limit | http | parse
         self.attempts = attempts
         self.raw = raw
+
+
+class DatabaseError(AssistantError):
+    """The review log's database cannot be reached or used (server down, disk full, locked too long)."""
 
 
 class StoreError(AssistantError):

@@ -1,6 +1,9 @@
-"""The review log (SQLite, WAL) in the data directory: customers, their threads, every draft with
-its inputs and the operator's decision. Safe for several operators at once: each call opens its own
-connection, writes are single transactions, and SQLite serialises them."""
+"""The review log: customers, their threads, every draft with its inputs and the operator's decision.
+
+A SQLite file (WAL) in the data directory by default; PostgreSQL when `ASSISTANT_DATABASE_URL` names
+one, so several app instances share one log. Safe for several operators at once: every write is one
+transaction (SQLite queues writers, PostgreSQL locks the draft being decided). The tables are in
+`assistant/db/tables.py`; opening a log runs the migrations."""
 
 from __future__ import annotations
 
@@ -8,8 +11,6 @@ import csv
 import difflib
 import io
 import json
-import os
-import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,35 +18,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import InputError
-from assistant.models import Conversation, Draft, Role, Turn
+from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS customers (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, profile_json TEXT NOT NULL DEFAULT '{}',
-    created REAL NOT NULL, updated REAL NOT NULL, learned_json TEXT NOT NULL DEFAULT '{}'
-);
-CREATE TABLE IF NOT EXISTS turns (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, customer_id TEXT NOT NULL REFERENCES customers(id),
-    role TEXT NOT NULL, text TEXT NOT NULL, draft_id INTEGER, created REAL NOT NULL, speaker TEXT
-);
-CREATE TABLE IF NOT EXISTS drafts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, customer_id TEXT REFERENCES customers(id), operator TEXT,
-    created REAL NOT NULL, input_text TEXT NOT NULL, conversation_json TEXT NOT NULL, profile_json TEXT NOT NULL,
-    slots_json TEXT NOT NULL, stage TEXT NOT NULL, reason TEXT NOT NULL, variants_json TEXT NOT NULL,
-    products_json TEXT NOT NULL, findings_json TEXT NOT NULL, citations_json TEXT NOT NULL,
-    engine TEXT NOT NULL, model TEXT, latency_ms REAL NOT NULL,
-    decision TEXT NOT NULL DEFAULT 'pending', final_text TEXT, reason_text TEXT, decided_at REAL, edit_ratio REAL
-);
-CREATE INDEX IF NOT EXISTS drafts_created ON drafts(created);
-CREATE INDEX IF NOT EXISTS turns_customer ON turns(customer_id, id);
-"""
-# columns added after the first release: (table, column, definition); added on open when missing
-MIGRATIONS = (
-    ("customers", "learned_json", "TEXT NOT NULL DEFAULT '{}'"),
-    ("turns", "speaker", "TEXT"),
-)
-DECISIONS = ("approved", "edited", "rejected", "regenerated")
+from assistant.db.engine import SQLITE_FILE, WRITE, describe, is_sqlite, open_engine, parse_url, sqlite_url
+from assistant.db.migrate import upgrade
+from assistant.db.tables import customers, drafts, turns
+from assistant.errors import ConflictError, DatabaseError, InputError, NotFoundError
+from assistant.models import Conversation, Draft, Role, Turn
+from assistant.settings import Settings
+
+DECISIONS = ("approved", "edited", "rejected", "regenerated")  # what an operator can decide
 # the columns people read (the CSV export and the console's drafts table)
 DRAFT_COLUMNS = (
     "id",
@@ -74,6 +58,17 @@ def inert_cell(value: object) -> object:
     return value
 
 
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _customer(row: Any) -> dict[str, Any]:
+    return dict(row) | {
+        "profile": json.loads(row["profile_json"]),
+        "learned": json.loads(row["learned_json"]),
+    }
+
+
 def edit_ratio(draft: str, final: str) -> float:
     """How much the operator changed the draft: 0 = sent as drafted, 1 = rewritten entirely."""
     if not draft and not final:
@@ -82,103 +77,183 @@ def edit_ratio(draft: str, final: str) -> float:
 
 
 class ReviewLog:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # customers' chats: 0600 from the first byte; SQLite gives -wal/-shm the database file's mode
-        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
-        if self.path.stat().st_mode & 0o077:
-            self.path.chmod(0o600)  # a log created by an older version
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
-            for table, column, definition in MIGRATIONS:
-                columns = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
-                if column not in columns:
-                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+    def __init__(self, target: Path | str | URL):
+        """`target`: a SQLite file path, or a database URL (see `assistant.db.engine.parse_url`)."""
+        if isinstance(target, URL):
+            url = target
+        elif isinstance(target, str) and "://" in target:
+            url = parse_url(target)
+        else:
+            url = sqlite_url(Path(target))
+        self.url = url
+        self.path = Path(str(url.database)) if is_sqlite(url) else None
+        self.engine = open_engine(url)
+        with self._errors():
+            self.revision = upgrade(self.engine)
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> ReviewLog:
-        return cls(Path(data_dir) / "review.db")
+        return cls(Path(data_dir) / SQLITE_FILE)
+
+    @classmethod
+    def open(cls, settings: Settings) -> ReviewLog:
+        """The log the settings name: `ASSISTANT_DATABASE_URL`, else review.db in the data dir."""
+        if settings.database_url is not None:
+            return cls(parse_url(settings.database_url.get_secret_value()))
+        return cls.in_data_dir(settings.data_dir)
+
+    def describe(self) -> str:
+        return describe(self.url)
+
+    def close(self) -> None:
+        self.engine.dispose()
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA busy_timeout=30000")
-        db.execute("PRAGMA foreign_keys=ON")
+    def _errors(self) -> Iterator[None]:
         try:
-            yield db
-        finally:
-            db.close()
+            yield
+        except OperationalError as exc:  # unreachable server, locked too long, disk full
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise DatabaseError(f"the review log at {self.describe()} cannot be used: {reason}") from None
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def _read(self) -> Iterator[Connection]:
+        with self._errors(), self.engine.begin() as db:
+            yield db
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._errors(), self.engine.execution_options(**{WRITE: True}).begin() as db:
+            yield db
+
+    def ping(self) -> None:
+        """Raise DatabaseError unless the database answers."""
+        with self._read() as db:
+            db.execute(select(1))
 
     # -- customers and threads -----------------------------------------------------------
     def create_customer(self, name: str, profile: dict[str, Any] | None = None) -> str:
         name = name.strip()
         if not name:
-            raise InputError("a customer needs a name (a WeChat nickname is fine)")
+            raise InputError("a customer needs a name (a WeChat nickname is fine)", field="name")
         customer_id = uuid.uuid4().hex[:12]
         now = time.time()
-        with self._transaction() as db:
+        with self._write() as db:
             db.execute(
-                "INSERT INTO customers (id, name, profile_json, created, updated) VALUES (?, ?, ?, ?, ?)",
-                (customer_id, name, json.dumps(profile or {}, ensure_ascii=False), now, now),
+                insert(customers).values(
+                    id=customer_id, name=name, profile_json=_dump(profile or {}), created=now, updated=now
+                )
             )
         return customer_id
 
     def customers(self) -> list[dict[str, Any]]:
-        with self._connect() as db:
-            rows = db.execute("""SELECT c.*, (SELECT COUNT(*) FROM drafts d WHERE d.customer_id = c.id) AS drafts,
-                                 (SELECT COUNT(*) FROM turns t WHERE t.customer_id = c.id) AS turns
-                                 FROM customers c ORDER BY c.updated DESC""").fetchall()
-        return [
-            dict(r) | {"profile": json.loads(r["profile_json"]), "learned": json.loads(r["learned_json"])}
-            for r in rows
+        counts = [
+            select(func.count()).where(t.c.customer_id == customers.c.id).scalar_subquery().label(t.name)
+            for t in (drafts, turns)
         ]
+        with self._read() as db:
+            rows = db.execute(select(customers, *counts).order_by(customers.c.updated.desc())).all()
+        return [_customer(row._mapping) for row in rows]
 
     def customer(self, customer_id: str) -> dict[str, Any]:
-        with self._connect() as db:
-            row = db.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        with self._read() as db:
+            row = db.execute(select(customers).where(customers.c.id == customer_id)).first()
         if row is None:
-            raise InputError(f"no customer {customer_id!r}")
-        return dict(row) | {
-            "profile": json.loads(row["profile_json"]),
-            "learned": json.loads(row["learned_json"]),
-        }
+            raise NotFoundError(f"no customer {customer_id!r}", field="customer_id")
+        return _customer(row._mapping)
 
     def save_profile(self, customer_id: str, profile: dict[str, Any]) -> None:
-        with self._transaction() as db:
+        with self._write() as db:
             db.execute(
-                "UPDATE customers SET profile_json = ?, updated = ? WHERE id = ?",
-                (json.dumps(profile, ensure_ascii=False), time.time(), customer_id),
+                update(customers)
+                .where(customers.c.id == customer_id)
+                .values(profile_json=_dump(profile), updated=time.time())
             )
 
     def save_learned(self, customer_id: str, learned: dict[str, Any]) -> None:
         """What the analysis read from the customer's thread (slots, what was answered, where each
         came from): the next message continues from it, across restarts."""
-        with self._transaction() as db:
+        with self._write() as db:
             db.execute(
-                "UPDATE customers SET learned_json = ? WHERE id = ?",
-                (json.dumps(learned, ensure_ascii=False), customer_id),
+                update(customers).where(customers.c.id == customer_id).values(learned_json=_dump(learned))
             )
 
     def thread(self, customer_id: str) -> list[Turn]:
-        with self._connect() as db:
+        with self._read() as db:
             rows = db.execute(
-                "SELECT role, text, speaker FROM turns WHERE customer_id = ? ORDER BY id", (customer_id,)
-            ).fetchall()
-        return [Turn(role=Role(r["role"]), text=r["text"], speaker=r["speaker"]) for r in rows]
+                select(turns.c.role, turns.c.text, turns.c.speaker)
+                .where(turns.c.customer_id == customer_id)
+                .order_by(turns.c.id)
+            ).all()
+        return [Turn(role=Role(r.role), text=r.text, speaker=r.speaker) for r in rows]
+
+    def add_turns(
+        self, customer_id: str, new: list[Turn], *, draft_id: int | None = None, replace: bool = False
+    ) -> None:
+        """Messages that joined the customer's thread outside a draft (the chat tool reports them)."""
+        with self._write() as db:
+            self._require_customer(db, customer_id)
+            if replace:
+                db.execute(delete(turns).where(turns.c.customer_id == customer_id))
+            self._append(db, customer_id, [(t.role.value, t.text, t.speaker) for t in new], draft_id)
+
+    def last_turns(self) -> list[dict[str, Any]]:
+        """Each customer with a thread, with its last turn (role, text, created) and pending drafts:
+        what a follow-up list is made from."""
+        last = select(turns.c.customer_id, func.max(turns.c.id).label("last_id")).group_by(
+            turns.c.customer_id
+        )
+        last_sq = last.subquery()
+        pending = (
+            select(func.count())
+            .where(drafts.c.customer_id == customers.c.id, drafts.c.decision == "pending")
+            .scalar_subquery()
+            .label("pending_drafts")
+        )
+        query = (
+            select(
+                customers.c.id,
+                customers.c.name,
+                customers.c.learned_json,
+                turns.c.role,
+                turns.c.text,
+                turns.c.created.label("last_turn_at"),
+                pending,
+            )
+            .select_from(customers.join(last_sq, last_sq.c.customer_id == customers.c.id))
+            .join(turns, turns.c.id == last_sq.c.last_id)
+            .order_by(turns.c.created)
+        )
+        with self._read() as db:
+            rows = db.execute(query).all()
+        return [dict(r._mapping) for r in rows]
+
+    @staticmethod
+    def _require_customer(db: Connection, customer_id: str) -> None:
+        if db.execute(select(customers.c.id).where(customers.c.id == customer_id)).first() is None:
+            raise NotFoundError(f"no customer {customer_id!r}", field="customer_id")
+
+    @staticmethod
+    def _append(
+        db: Connection, customer_id: str, rows: list[tuple[str, str, str | None]], draft_id: int | None
+    ) -> None:
+        now = time.time()
+        if rows:
+            db.execute(
+                insert(turns),
+                [
+                    {
+                        "customer_id": customer_id,
+                        "role": role,
+                        "text": text,
+                        "speaker": speaker,
+                        "draft_id": draft_id,
+                        "created": now,
+                    }
+                    for role, text, speaker in rows
+                ],
+            )
+        db.execute(update(customers).where(customers.c.id == customer_id).values(updated=now))
 
     # -- drafts and decisions ----------------------------------------------------------------
     def log_draft(
@@ -192,39 +267,41 @@ class ReviewLog:
         operator: str | None,
         profile: dict[str, Any] | None = None,
         replace_thread: bool = False,
+        request: dict[str, Any] | None = None,
     ) -> int:
         """Log a draft as pending; `new_turns` (the pasted messages) join the thread when the draft is
-        decided (replacing it when the paste was the whole chat)."""
+        decided (replacing it when the paste was the whole chat). `request` is what the operator
+        asked for, kept so the draft can be made again (regenerate by id)."""
         record = {
             "replace": replace_thread,
             "turns": [{"role": t.role.value, "text": t.text} for t in conversation.turns],
             "new_turns": [{"role": t.role.value, "text": t.text, "speaker": t.speaker} for t in new_turns],
+            "request": request or {},
         }
-        with self._transaction() as db:
-            cursor = db.execute(
-                """INSERT INTO drafts (customer_id, operator, created, input_text, conversation_json, profile_json, slots_json,
-                   stage, reason, variants_json, products_json, findings_json, citations_json, engine, model, latency_ms)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    customer_id,
-                    operator,
-                    time.time(),
-                    input_text,
-                    json.dumps(record, ensure_ascii=False),
-                    json.dumps(profile or {}, ensure_ascii=False),
-                    draft.analysis.slots.model_dump_json(),
-                    draft.stage.value,
-                    draft.analysis.reason,
-                    json.dumps(draft.variants, ensure_ascii=False),
-                    json.dumps([p.model_dump() for p in draft.products], ensure_ascii=False),
-                    json.dumps([f.model_dump(mode="json") for f in draft.findings], ensure_ascii=False),
-                    json.dumps([c.model_dump() for c in draft.citations], ensure_ascii=False),
-                    draft.engine,
-                    draft.model,
-                    draft.latency_ms,
-                ),
+        with self._write() as db:
+            result = db.execute(
+                insert(drafts)
+                .values(
+                    customer_id=customer_id,
+                    operator=operator,
+                    created=time.time(),
+                    input_text=input_text,
+                    conversation_json=_dump(record),
+                    profile_json=_dump(profile or {}),
+                    slots_json=draft.analysis.slots.model_dump_json(),
+                    stage=draft.stage.value,
+                    reason=draft.analysis.reason,
+                    variants_json=_dump(draft.variants),
+                    products_json=_dump([p.model_dump() for p in draft.products]),
+                    findings_json=_dump([f.model_dump(mode="json") for f in draft.findings]),
+                    citations_json=_dump([c.model_dump() for c in draft.citations]),
+                    engine=draft.engine,
+                    model=draft.model,
+                    latency_ms=draft.latency_ms,
+                )
+                .returning(drafts.c.id)
             )
-            return int(cursor.lastrowid or 0)
+            return int(result.scalar_one())
 
     def decide(
         self,
@@ -236,86 +313,87 @@ class ReviewLog:
         operator: str | None = None,
         variant: int = 0,
     ) -> dict[str, Any]:
-        """Record approve / reject / regenerated (the operator asked for another draft instead).
-        Approving with a changed text records `edited` and the edit ratio; approving appends the
-        customer's new turns and the sent reply to the customer's thread."""
-        if decision not in ("approved", "rejected", "regenerated"):
-            raise InputError("decision must be approved, rejected or regenerated")
+        """Record approved / edited / rejected / regenerated (the operator asked for another draft).
+        Approving with a changed text records `edited` and the edit ratio (`edited` needs the text
+        sent). Unless regenerated, the customer's new turns join the thread (replacing it when the
+        paste was the whole chat), followed by the sent reply when approved."""
+        if decision not in DECISIONS:
+            raise InputError(f"decision must be one of {', '.join(DECISIONS)}", field="decision")
         if decision == "rejected" and not (reason or "").strip():
-            raise InputError("say why the draft is rejected (it helps improve the prompts)")
-        with self._transaction() as db:
-            row = db.execute("SELECT * FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+            raise InputError("say why the draft is rejected (it helps improve the prompts)", field="reason")
+        if decision == "edited" and not (final_text or "").strip():
+            raise InputError("an edited draft needs the text that was sent", field="final_text")
+        with self._write() as db:
+            row = db.execute(select(drafts).where(drafts.c.id == draft_id).with_for_update()).first()
             if row is None:
-                raise InputError(f"no draft {draft_id}")
-            if row["decision"] != "pending":
-                raise InputError(f"draft {draft_id} was already {row['decision']}")
-            variants = json.loads(row["variants_json"])
-            drafted = variants[variant] if variant < len(variants) else (variants[0] if variants else "")
+                raise NotFoundError(f"no draft {draft_id}", field="draft_id")
+            if row.decision != "pending":
+                raise ConflictError(f"draft {draft_id} was already {row.decision}", field="draft_id")
+            variants = json.loads(row.variants_json)
+            if not 0 <= variant < max(len(variants), 1):
+                raise InputError(f"draft {draft_id} has {len(variants)} variants", field="variant")
+            drafted = variants[variant] if variants else ""
+            sent = decision in ("approved", "edited")
             final = (final_text if final_text is not None else drafted).strip()
-            ratio = edit_ratio(drafted, final) if decision == "approved" else None
-            if decision == "approved":
+            ratio = edit_ratio(drafted, final) if sent else None
+            if sent:
                 if not final:
-                    raise InputError("the reply to send is empty")
+                    raise InputError("the reply to send is empty", field="final_text")
                 decision = "edited" if ratio else "approved"
             db.execute(
-                "UPDATE drafts SET decision = ?, final_text = ?, reason_text = ?, decided_at = ?, edit_ratio = ?, "
-                "operator = COALESCE(?, operator) WHERE id = ?",
-                (
-                    decision,
-                    final if decision in ("approved", "edited") else None,
-                    reason,
-                    time.time(),
-                    ratio,
-                    operator,
-                    draft_id,
-                ),
+                update(drafts)
+                .where(drafts.c.id == draft_id)
+                .values(
+                    decision=decision,
+                    final_text=final if sent else None,
+                    reason_text=reason,
+                    decided_at=time.time(),
+                    edit_ratio=ratio,
+                    operator=func.coalesce(operator, drafts.c.operator),
+                )
             )
-            if decision != "regenerated" and row["customer_id"]:
+            if decision != "regenerated" and row.customer_id:
                 # the customer's messages join the thread whatever happens to the draft (a new
                 # draft for the same paste carries them again, so a regenerated one does not)
-                now = time.time()
-                record = json.loads(row["conversation_json"])
-                new_turns = record.get("new_turns", [])
+                record = json.loads(row.conversation_json)
                 if record.get("replace"):
-                    db.execute("DELETE FROM turns WHERE customer_id = ?", (row["customer_id"],))
-                sent = [("operator", final, None)] if decision in ("approved", "edited") else []
-                db.executemany(
-                    "INSERT INTO turns (customer_id, role, text, draft_id, created, speaker) VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (row["customer_id"], role, text, draft_id, now, speaker)
-                        for role, text, speaker in [
-                            *((t["role"], t["text"], t.get("speaker")) for t in new_turns),
-                            *sent,
-                        ]
-                    ],
+                    db.execute(delete(turns).where(turns.c.customer_id == row.customer_id))
+                added = [(t["role"], t["text"], t.get("speaker")) for t in record.get("new_turns", [])]
+                self._append(
+                    db, row.customer_id, added + ([("operator", final, None)] if sent else []), draft_id
                 )
-                db.execute("UPDATE customers SET updated = ? WHERE id = ?", (now, row["customer_id"]))
-        return {"id": draft_id, "decision": decision, "final_text": final, "edit_ratio": ratio}
+        return {
+            "id": draft_id,
+            "decision": decision,
+            "final_text": final if sent else None,
+            "edit_ratio": ratio,
+        }
+
+    def _drafts_query(self) -> Select[Any]:
+        return select(drafts, customers.c.name.label("customer")).select_from(
+            drafts.outerjoin(customers, customers.c.id == drafts.c.customer_id)
+        )
 
     def drafts(
         self, *, since: float | None = None, until: float | None = None, customer_id: str | None = None
     ) -> list[dict[str, Any]]:
-        query, args = (
-            "SELECT d.*, c.name AS customer FROM drafts d LEFT JOIN customers c ON c.id = d.customer_id WHERE 1=1",
-            [],
-        )
-        for clause, value in (
-            ("d.created >= ?", since),
-            ("d.created < ?", until),
-            ("d.customer_id = ?", customer_id),
-        ):
-            if value is not None:
-                query += f" AND {clause}"
-                args.append(value)
-        with self._connect() as db:
-            rows = db.execute(query + " ORDER BY d.id DESC", args).fetchall()
-        return [dict(r) for r in rows]
+        query = self._drafts_query()
+        if since is not None:
+            query = query.where(drafts.c.created >= since)
+        if until is not None:
+            query = query.where(drafts.c.created < until)
+        if customer_id is not None:
+            query = query.where(drafts.c.customer_id == customer_id)
+        with self._read() as db:
+            rows = db.execute(query.order_by(drafts.c.id.desc())).all()
+        return [dict(r._mapping) for r in rows]
 
     def draft(self, draft_id: int) -> dict[str, Any]:
-        rows = [d for d in self.drafts() if d["id"] == draft_id]
-        if not rows:
-            raise InputError(f"no draft {draft_id}")
-        return rows[0]
+        with self._read() as db:
+            row = db.execute(self._drafts_query().where(drafts.c.id == draft_id)).first()
+        if row is None:
+            raise NotFoundError(f"no draft {draft_id}", field="draft_id")
+        return dict(row._mapping)
 
     # -- analytics and exports ---------------------------------------------------------------
     @staticmethod

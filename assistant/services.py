@@ -49,7 +49,7 @@ def build(
         from assistant.llm import LLMClient  # the LLM stack loads only when it is configured
 
         llm = LLMClient(settings)
-    return Services(settings, kb, DraftFlow(settings, kb, llm), ReviewLog.in_data_dir(settings.data_dir))
+    return Services(settings, kb, DraftFlow(settings, kb, llm), ReviewLog.open(settings))
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,32 @@ class Settings(BaseSettings):
     )
     password: SecretStr | None = Field(None, alias="ASSISTANT_PASSWORD")
 
-    @field_validator("openai_api_key", "openai_base_url", "password", mode="before")
+    database_url: SecretStr | None = Field(
+        None,
+        alias="ASSISTANT_DATABASE_URL",
+        description="review log database (postgresql+psycopg://user:pass@host:5432/db); unset = review.db in the data dir",
+    )
+    api_tokens: SecretStr | None = Field(
+        None, alias="ASSISTANT_API_TOKENS", description="operator:token pairs, comma-separated"
+    )
+    api_tokens_file: Path | None = Field(
+        None, alias="ASSISTANT_API_TOKENS_FILE", description="a file of operator:token lines"
+    )
+    cors_origins: str = Field(
+        "",
+        alias="ASSISTANT_CORS_ORIGINS",
+        description="origins allowed to call the API from a browser, comma-separated",
+    )
+
+    @field_validator(
+        "openai_api_key",
+        "openai_base_url",
+        "password",
+        "database_url",
+        "api_tokens",
+        "api_tokens_file",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

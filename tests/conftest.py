@@ -10,6 +10,7 @@ import pytest
 from assistant.knowledge.base import KnowledgeBase
 from assistant.pipeline import DraftFlow
 from assistant.settings import load_settings
+from tests.servers import chroma, postgres, postgres_url  # noqa: F401  (fixtures: real servers)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

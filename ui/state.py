@@ -47,7 +47,7 @@ def services_or_stop() -> Services:
 
 @st.cache_resource
 def get_reviewlog() -> ReviewLog:
-    return ReviewLog.in_data_dir(_settings().data_dir)
+    return ReviewLog.open(_settings())
 
 
 def reset_caches() -> None:

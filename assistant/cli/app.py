@@ -35,8 +35,9 @@ def friendly(func: F) -> F:
 
 
 def main() -> None:
-    from assistant.cli import draft, evals, kb, ui  # noqa: F401  (register the commands)
+    from assistant.cli import db, draft, evals, kb, ui  # noqa: F401  (register the commands)
 
     app.add_typer(kb.app, name="kb")
+    app.add_typer(db.app, name="db")
     app.add_typer(evals.app, name="eval")
     sys.exit(app())

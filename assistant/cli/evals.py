@@ -128,7 +128,7 @@ def export_cases(
 
     from assistant.reviewlog import ReviewLog
 
-    log = ReviewLog.in_data_dir(load_settings().data_dir)
+    log = ReviewLog.open(load_settings())
     ids = draft_ids or [d["id"] for d in log.drafts() if d["decision"] in ("approved", "edited")]
     cases = [log.to_eval_case(i) for i in ids]
     suite = {"suite": suite_name, "description": "Cases exported from the review log", "cases": cases}

@@ -11,7 +11,6 @@ import sys
 import textwrap
 import time
 import tracemalloc
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,6 @@ from assistant.retrieval import Filters
 from assistant.settings import load_settings
 from assistant.store import KnowledgeStore, open_client
 from tests.conftest import ROOT, shared_data
-from tests.support import free_port
 
 pytest_plugins = ["tests.llm_fixtures"]
 
@@ -40,40 +38,12 @@ A5,测试未知肤质,serum,120,30ml,alien-skin;oily,acne;sparkle,水杨酸,说�
 """
 
 
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory):
-    """A real `chroma run` server on 127.0.0.1 for the whole session."""
-    binary = Path(sys.executable).parent / "chroma"
-    if not binary.exists():
-        pytest.skip("the chroma CLI is not installed in this environment")
-    port = free_port()
-    folder = tmp_path_factory.mktemp("chroma-server")
-    process = subprocess.Popen(
-        [str(binary), "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the chroma server did not start")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-
-
 @pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.server)])
 def settings(request, tmp_path):
     extra = {}
     if request.param == "server":
         extra = {
-            "CHROMA_URL": request.getfixturevalue("chroma_server"),
+            "CHROMA_URL": request.getfixturevalue("chroma"),
             "ASSISTANT_COLLECTION": f"t{time.time_ns()}",
         }
     return load_settings(ASSISTANT_DATA_DIR=str(tmp_path / "data"), **extra)
