@@ -179,3 +179,30 @@ def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield url
     except FileNotFoundError as exc:
         missing(str(exc))
+
+
+@contextmanager
+def serving(app: object) -> Iterator[str]:
+    """An ASGI app served by uvicorn on a free 127.0.0.1 port in a thread of this process (real HTTP,
+    with the app's services at hand for the test); yields the base URL."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(600):
+            if server.started:
+                break
+            if not thread.is_alive():
+                raise RuntimeError("the API server stopped while starting")
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("the API server did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)

@@ -35,7 +35,7 @@ def friendly(func: F) -> F:
 
 
 def main() -> None:
-    from assistant.cli import db, draft, evals, kb, ui  # noqa: F401  (register the commands)
+    from assistant.cli import db, draft, evals, kb, serve, ui  # noqa: F401  (register the commands)
 
     app.add_typer(kb.app, name="kb")
     app.add_typer(db.app, name="db")
