@@ -24,16 +24,16 @@ import pytest
 
 from tests.support import free_port, stop
 
-PG_USER, PG_PASSWORD = "assistant", "pw-" + uuid.uuid4().hex[:12]
+PG_USER, PG_PASSWORD = "postgres", "pw-" + uuid.uuid4().hex[:12]
 
 
 def postgres_bin() -> Path | None:
     """The folder with initdb and pg_ctl: Debian keeps them in /usr/lib/postgresql/<version>/bin."""
-    found = shutil.which("pg_ctl")
-    if found and shutil.which("initdb"):
-        return Path(found).parent
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
-    return versions[-1].parent if versions else None
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    if versions:
+        return versions[-1].parent
+    found = shutil.which("initdb")
+    return Path(found).parent if found and shutil.which("pg_ctl") else None
 
 
 def missing(what: str) -> None:

@@ -386,3 +386,11 @@ def test_database_url_errors_name_the_variable_and_hide_the_password(tmp_path):
     with pytest.raises(DatabaseError) as caught:
         ReviewLog(url)
     assert "hunter2secret" not in str(caught.value) and "127.0.0.1" in str(caught.value)
+
+
+def test_the_quick_head_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    from assistant.db.migrate import alembic_config, head
+
+    assert head() == ScriptDirectory.from_config(alembic_config()).get_current_head()
