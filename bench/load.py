@@ -40,18 +40,11 @@ from assistant.reviewlog import ReviewLog
 from assistant.services import DraftRequest, build, draft_for_customer
 from assistant.settings import load_settings
 from bench.common import percentile, write
+from bench.eval_concurrency import REPLY  # an ask-step draft, as the fake LLM's answer
 from tests.servers import chroma_server, postgres_bin, postgres_server
 from tests.support import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
-REPLY = json.dumps(
-    {
-        "variants": ["您好～想先多了解一下您的皮肤情况，平时是偏油还是偏干呢？"],
-        "products": [],
-        "citations": [],
-    },
-    ensure_ascii=False,
-)
 MESSAGE = "你好，想买点护肤品"
 
 
