@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from assistant.errors import AssistantError
-from assistant.reviewlog import ReviewLog
 from assistant.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from assistant.reviewlog import ReviewLog
     from assistant.services import Services
 
 
@@ -47,6 +47,8 @@ def services_or_stop() -> Services:
 
 @st.cache_resource
 def get_reviewlog() -> ReviewLog:
+    from assistant.reviewlog import ReviewLog  # SQLAlchemy loads here, only on the pages that need the log
+
     return ReviewLog.open(_settings())
 
 
