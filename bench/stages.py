@@ -5,7 +5,8 @@ distances from it (SCRIPT.md's stages; analysis only, no drafting).
 
 Groups: the suites written alongside the analyzer (`evals/*.yaml` but dev), dev set A
 (`evals/dev-*.yaml`, written for issue 10), dev set B (`evals/dev-b/`, written apart from both by
-another author) and, with `--holdout`, `evals/holdout/` (run it once per round, never tune on it).
+another author), dev set C (`evals/dev-c/`, a third author who read only SCRIPT.md, the catalog
+and two suites) and, with `--holdout`, `evals/holdout/` (run it once per round, never tune on it).
 Two readers on the same cases: the lexicon rules alone (the baseline: the act models silenced) and
 the analyzer as shipped (rules + the act models trained on the corpus). An error is *ahead* when the
 stage is later in the script than the right one (the risk: products named too early), *behind* when
@@ -40,6 +41,7 @@ def groups(holdout: bool) -> dict[str, list[Path]]:
         "written with the analyzer": sorted(p for p in EVALS.glob("*.yaml") if not p.name.startswith("dev-")),
         "dev set A": sorted(EVALS.glob("dev-*.yaml")),
         "dev set B (another author)": sorted((EVALS / "dev-b").glob("*.yaml")),
+        "dev set C (a third author)": sorted((EVALS / "dev-c").glob("*.yaml")),
     }
     if holdout:
         found["holdout"] = sorted((EVALS / "holdout").glob("*.yaml"))

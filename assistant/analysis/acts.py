@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import random
 import re
 import threading
@@ -162,25 +163,35 @@ _lock = threading.Lock()
 _models: dict[tuple[str, str], ActModel] = {}
 
 
+def user_cache() -> Path:
+    """The per-user cache shared by every data dir: a model depends only on the corpus (its hash
+    names the file), so a second store, a test run or a new console start never trains again."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "private-chat-assistant" / "models"
+
+
 def _model(kind: str, files: tuple[str, ...], labels: tuple[str, ...], cache_dir: Path | None) -> ActModel:
     key = (kind, corpus_hash(files))
     with _lock:
         if key in _models:
             return _models[key]
-        path = cache_dir / f"acts-{kind}-{key[1]}.npz" if cache_dir else None
+        name = f"acts-{kind}-{key[1]}.npz"
+        paths = [d / name for d in (cache_dir, user_cache()) if d is not None]
         model = None
-        if path is not None and path.exists():
+        for path in (p for p in paths if p.exists()):
             try:
                 model = ActModel.load(path)
-            except (OSError, ValueError, KeyError) as exc:  # a damaged cache: train again
-                log.warning("act model cache %s unreadable (%s); retraining", path, exc)
+                break
+            except (OSError, ValueError, KeyError) as exc:  # a damaged cache: try the next, or train
+                log.warning("act model cache %s unreadable (%s)", path, exc)
         if model is None:
             model = train(load_corpus(files), labels)
-            if path is not None:
-                try:
-                    model.save(path)
-                except OSError as exc:  # a read-only data dir: keep the model in memory only
-                    log.warning("cannot cache the act model in %s: %s", path, exc)
+        for path in (p for p in paths if not p.exists()):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                model.save(path)
+            except OSError as exc:  # a read-only place: keep the model in memory (and the other cache)
+                log.warning("cannot cache the act model in %s: %s", path, exc)
         _models[key] = model
         return model
 

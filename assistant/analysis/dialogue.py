@@ -30,6 +30,10 @@ QUESTION_KINDS = {
     Act.ask_product: "product",
 }
 _KIND_ACT = {kind: act for act, kind in QUESTION_KINDS.items()}
+# question words used as indefinites or intensifiers, not to ask
+_INDEFINITE = re.compile(
+    r"没有?(?:什么|啥|多少)|(?:什么|啥|怎么|哪儿?|谁)(?:都|也)|不怎么|多多少少|多少有点|[这那多要]么|不管(?:什么|怎么)"
+)
 _ZH_QUESTION_END = re.compile(r"(?:[?？]|[吗呢么嘛]|[吗呢么嘛][~～.。!！呀啊哈]*)\s*[\W_]*$")
 _SENTENCES = re.compile(r"(?:[^。！？!?\n.]|\.(?!\s|$))+(?:[。！？!?]|\.(?=\s|$))?")
 _ORDER_NUMBER = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{8,30}(?![A-Za-z0-9])")
@@ -107,6 +111,7 @@ class ActReader:
 
     def is_question(self, text: str) -> bool:
         t = collapse_repeats(normalize(text))  # "没有没有" is not "有没有"
+        t = _INDEFINITE.sub(" ", t)  # "没有什么过敏的", "涂什么都不管用", "这么干" ask nothing
         if t.rstrip().endswith("?") or _ZH_QUESTION_END.search(t):
             return True
         if any(w in t for w in self.zh.question_words if len(w) >= 2):

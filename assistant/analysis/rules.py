@@ -36,6 +36,10 @@ from assistant.transcript import looks_like_chat
 _AGE = re.compile(r"(?:我|今年)?\s*(\d{2})\s*岁|\bi(?:'m| am)\s+(\d{2})\b|(\d{2})\s*(?:years old|yo)\b", re.I)
 _TIMEFRAME = re.compile(r"([一二两三四五六七八九十\d]+)\s*(?:个)?\s*(?:周|星期|月|天|weeks?|months?|days?)")
 _SENTENCE = re.compile(r"[^。！？!?\n]+")
+_CONTRAST = re.compile(
+    r"其实|不过|但是|但|可是|还好|倒|不算|也不|不太|一半|\b(?:actually|but|though|not really|except|half|partly)\b",
+    re.I,
+)
 _CLAUSE = re.compile(r"[，,。.!！;；\n]|\s{1,}(?=[\u4e00-\u9fff])")
 _QUESTION_FORMS = re.compile(r"是不是|会不会|有没有|能不能|是否|\bis it\b|\bare they\b", re.I)
 _STATES = (Act.state_budget, Act.state_texture, Act.state_timeframe, Act.state_constraint)
@@ -107,6 +111,13 @@ class RuleAnalyzer:
                     continue
                 text, last, answered_topics = own, self.acts.customer(own), False
             answer = last
+            if (
+                answering
+                and OperatorAct.restate in pending
+                and OperatorAct.ask not in pending  # a restatement, not a question that names facts
+                and self._agrees_in_detail(text, last, restated, slots)
+            ):
+                answer = replace(last, acts=last.acts | {Act.affirm})
             if last.has(Act.injection):  # only a plain yes counts; the instructions never do
                 yes = {Act.affirm} if self.acts.opens_with_yes(text) else set()
                 answer, answered_topics = replace(last, acts=frozenset(yes), question=None), False
@@ -178,6 +189,26 @@ class RuleAnalyzer:
             ]
         return named
 
+    def _agrees_in_detail(self, text: str, acts: TurnActs, restated: Slots, slots: Slots) -> bool:
+        """An answer to a restatement that only repeats what it named, in more detail ("就是两颊
+        干到起皮 嘴角也是"): a yes without the word. Never with a doubt, a no, a question, a contrast
+        ("其实…", "but…") or a concern the restatement did not name."""
+        if acts.has(Act.affirm, Act.deny, Act.hesitate, Act.injection) or acts.asks:
+            return False
+        if _CONTRAST.search(text):
+            return False
+        for lex in (self.zh, self.en):  # "我不敏感": a restated fact denied
+            for group, named in ((lex.skin_types, restated.skin_types), (lex.concerns, restated.concerns)):
+                if any(m.negated for key in named for m in find(text, group.get(key, []), lex)):
+                    return False
+        said = self._named_in(text)
+        known_skin = set(restated.skin_types) | set(slots.skin_types)
+        return (
+            bool(said.concerns)
+            and set(said.concerns) <= set(restated.concerns)
+            and set(said.skin_types) <= known_skin
+        )
+
     @staticmethod
     def _adopt(restated: Slots, slots: Slots, evidence: list[Evidence], index: int) -> None:
         """A yes to a restatement makes what it named the customer's own ("熬夜黑眼圈…对吗？" "👍"):
@@ -206,10 +237,10 @@ class RuleAnalyzer:
         self, text: str, acts: TurnActs, slots: Slots, evidence: list[Evidence], index: int
     ) -> None:
         """Skin type, concerns, budget, constraints, expectations, routine, age, order number, photo."""
-        before = (len(slots.skin_types), len(slots.concerns))
+        before = len(slots.concerns)
         for lex in (self.zh, self.en):
             self._skin_and_concerns(text, lex, slots, evidence, index, acts.has(Act.deny))
-        if (len(slots.skin_types), len(slots.concerns)) == before:
+        if len(slots.concerns) == before:  # "好多避口 油皮": the skin type read, the concern typed by sound
             self._sound_alike_concerns(text, slots, evidence, index)
         for lex in (self.zh, self.en):
             for constraint, phrases in lex.constraints.items():
@@ -377,6 +408,7 @@ class RuleAnalyzer:
         short_answers: bool = False,
     ) -> None:
         """The script flags move on the customer's answer to the operator's last act."""
+        accepted_before = slots.solution_accepted
         yes = acts.has(Act.affirm) and not acts.has(Act.deny, Act.hesitate)
         states = acts.has(*_STATES) or short_answers
         unsure = acts.has(Act.hesitate) or acts.asks  # a question at step 4 confirms nothing yet
@@ -411,7 +443,7 @@ class RuleAnalyzer:
                 mark("solution_accepted")
         if (
             acts.has(Act.ask_product)
-            and slots.solution_accepted
+            and (accepted_before or yes)  # "行，那买哪些？" accepts and asks; "直接推荐" alone only accepts
             and not unsure
             and not acts.has(Act.deny)
             and not (operator & {OperatorAct.restate})

@@ -327,3 +327,50 @@ def test_marks_are_not_acne_and_a_concern_that_is_over_is_not_one(analyzer, mess
 )
 def test_a_missing_item_is_a_complaint(analyzer, message):
     assert stage(analyzer, chat(message)) is Stage.escalate
+
+
+def test_an_answer_that_repeats_the_restatement_in_detail_is_a_yes(analyzer):
+    conversation = chat(
+        "脸干得难受", "您是干皮，两颊干燥起皮，想把保湿做好，对吗？", "就是两颊 起皮起得厉害 鼻翼旁边也有点"
+    )
+    assert stage(analyzer, conversation) is Stage.propose
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "起皮其实还好 主要是出油",  # a contrast
+        "对一半吧 我不是干皮",  # a restated fact denied
+        "两颊起皮 还有黑头",  # a concern the restatement did not name
+    ],
+)
+def test_detail_that_corrects_or_adds_is_not_a_yes(analyzer, answer):
+    conversation = chat("脸干得难受", "您是干皮，两颊干燥起皮，想把保湿做好，对吗？", answer)
+    assert stage(analyzer, conversation) is Stage.uncover_need
+
+
+@pytest.mark.parametrize("yes", ["系啊 就系咁", "中 就这么弄"])
+def test_dialect_yeses(analyzer, yes):
+    assert (
+        stage(analyzer, chat("脸上好多黑头", "您是鼻子黑头多，想让毛孔干净些，对吗？", yes)) is Stage.propose
+    )
+
+
+def test_indefinites_ask_nothing(analyzer):
+    reading = analyzer.analyze(chat("好的就按你说的来吧 预算两百五 我没有什么过敏的 涂什么都行"))
+    assert reading.question is None
+
+
+def test_a_typo_that_keeps_only_the_sound_of_its_first_character(analyzer):
+    assert "acne" in analyzer.analyze(chat("额头好多避口 油皮")).slots.concerns
+
+
+def test_asking_for_products_right_after_the_proposal_accepts_it_but_sets_no_expectation(analyzer):
+    conversation = chat(
+        "油皮 黑头多",
+        "您是油皮，黑头多，想改善黑头，对吗？",
+        "嗯",
+        "建议温和控油洁面，晚上用水杨酸疏通，保湿用清爽质地。",
+        "别讲道理了 直接推荐",
+    )
+    assert stage(analyzer, conversation) is Stage.confirm_expectation
