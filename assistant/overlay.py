@@ -20,7 +20,14 @@ from assistant.errors import ConfigError
 
 OVERLAY_FILE = "ui-settings.json"
 URL, KEY = "OPENAI_BASE_URL", "OPENAI_API_KEY"
-KEYS = ("ASSISTANT_ENGINE", "ASSISTANT_MODEL", URL, KEY, "ASSISTANT_STRUCTURED_METHOD")
+KEYS = (
+    "ASSISTANT_ENGINE",
+    "ASSISTANT_MODEL",
+    URL,
+    KEY,
+    "ASSISTANT_STRUCTURED_METHOD",
+    "ASSISTANT_UI_LANGUAGE",
+)
 
 
 def overlay_path(data_dir: Path | str) -> Path:
@@ -98,6 +105,7 @@ def saved_values(
     method: str,
     base_url: str | None,
     new_key: str | None,
+    ui_language: str | None = None,
 ) -> dict[str, str]:
     """What Save writes: the fields as entered; a typed key is stored with the typed URL. A changed
     URL without a key stores no key, so `layered` drops the old one (it stays with its own URL)."""
@@ -108,6 +116,8 @@ def saved_values(
         "ASSISTANT_STRUCTURED_METHOD": method,
     }
     values[URL] = url or ""
+    if ui_language:
+        values["ASSISTANT_UI_LANGUAGE"] = ui_language
     if new_key and new_key.strip():
         values[KEY] = new_key.strip()
     elif KEY in overlay and url == normalise_url(current_url):

@@ -412,9 +412,11 @@ class ReviewLog:
                     "drafts": len(rows),
                     "decided": len(decided),
                     "approval_rate": round(len(sent) / len(decided), 3) if decided else None,
+                    "approved": sum(r["decision"] == "approved" for r in rows),
                     "edited": sum(r["decision"] == "edited" for r in rows),
                     "rejected": sum(r["decision"] == "rejected" for r in rows),
                     "regenerated": sum(r["decision"] == "regenerated" for r in rows),
+                    "pending": sum(r["decision"] == "pending" for r in rows),
                     "edit_ratio": round(sum(ratios) / len(ratios), 3) if ratios else None,
                     "latency_ms": round(sum(r["latency_ms"] for r in rows) / len(rows), 1),
                 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -112,6 +113,9 @@ class Settings(BaseSettings):
         description="comma-separated WeChat names of the operators, to read pasted WeChat chats",
     )
     password: SecretStr | None = Field(None, alias="ASSISTANT_PASSWORD")
+    ui_language: Literal["zh", "en"] = Field(
+        "zh", alias="ASSISTANT_UI_LANGUAGE", description="the console's language (one at a time)"
+    )
 
     database_url: SecretStr | None = Field(
         None,

@@ -14,24 +14,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 import streamlit as st  # noqa: E402
 
 from ui.auth import require_sign_in  # noqa: E402
-from ui.components import esc  # noqa: E402
+from ui.i18n import t, use  # noqa: E402
+from ui.state import settings_or_stop  # noqa: E402
 
 VIEWS = Path(__file__).resolve().parent / "views"
+# a tighter page: the reply to send has to fit above the fold at 1280×720
+STYLE = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.6rem; padding-bottom: 2rem; }
+</style>"""
 
-st.set_page_config(page_title="私域转化助手 · Private-chat assistant", page_icon="💬", layout="wide")
+use(settings_or_stop().ui_language)
+st.set_page_config(page_title=t("app.title"), page_icon="💬", layout="wide")
 settings = require_sign_in()
-with st.sidebar:
-    if "operator" not in st.session_state:
-        st.session_state.operator = settings.operator or ""
-    st.text_input("操作员 Operator", key="operator", help="Recorded with every decision in the review log")
-    st.caption(
-        f"Engine: {'LLM · ' + esc(settings.model) if settings.use_llm_engine else 'offline templates'}"
-    )
+st.html(STYLE)
 pages = [
-    st.Page(VIEWS / "draft.py", title="Draft 草拟回复", icon="✍️", default=True),
-    st.Page(VIEWS / "history.py", title="Customers & history 客户与记录", icon="🗂️"),
-    st.Page(VIEWS / "knowledge.py", title="Knowledge 知识库", icon="📚"),
-    st.Page(VIEWS / "evals.py", title="Evals 评测", icon="🧪"),
-    st.Page(VIEWS / "settings.py", title="Settings 设置", icon="⚙️"),
+    st.Page(VIEWS / "draft.py", title=t("nav.draft"), icon="✍️", default=True),
+    st.Page(VIEWS / "history.py", title=t("nav.history"), icon="🗂️", url_path="history"),
+    st.Page(VIEWS / "knowledge.py", title=t("nav.knowledge"), icon="📚", url_path="knowledge"),
+    st.Page(VIEWS / "evals.py", title=t("nav.evals"), icon="🧪", url_path="evals"),
+    st.Page(VIEWS / "settings.py", title=t("nav.settings"), icon="⚙️", url_path="settings"),
 ]
-st.navigation(pages).run()
+st.navigation(pages, position="top").run()  # the whole width stays for the work

@@ -1,5 +1,5 @@
 """The one guard every page calls first: with ASSISTANT_PASSWORD set, nothing of the console is drawn
-(no page, no navigation) until this browser session has signed in."""
+(no page, no navigation) until this browser session has signed in. It also sets the UI language."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 import streamlit as st
 
 from assistant.settings import Settings
+from ui.i18n import t, use
 from ui.state import settings_or_stop
 
 FAILED_SIGN_IN_DELAY_S = 1.0  # slows password guessing down
@@ -21,6 +22,7 @@ def signed_in(settings: Settings) -> bool:
 def require_sign_in() -> Settings:
     """Return the settings for a signed-in session; otherwise draw only the sign-in form and stop."""
     settings = settings_or_stop()
+    use(settings.ui_language)
     if signed_in(settings):
         return settings
     _sign_in_form(settings)
@@ -31,14 +33,14 @@ def require_sign_in() -> Settings:
 def _sign_in_form(settings: Settings) -> None:
     assert settings.password is not None
     with st.form("sign_in"):
-        st.subheader("私域转化助手 · Sign in")
-        password = st.text_input("Password 密码", type="password")
-        name = st.text_input("Your name 你的名字 (optional)")
-        if st.form_submit_button("Sign in 登录"):
+        st.subheader(t("auth.title"))
+        password = st.text_input(t("auth.password"), type="password")
+        name = st.text_input(t("auth.name"), value=st.query_params.get("operator", ""))
+        if st.form_submit_button(t("auth.submit")):
             expected = settings.password.get_secret_value().encode("utf-8")
             if hmac.compare_digest(password.encode("utf-8"), expected):
                 st.session_state.signed_in = True
                 st.session_state.operator = name.strip() or settings.operator or ""
                 st.rerun()
             time.sleep(FAILED_SIGN_IN_DELAY_S)
-            st.error("Wrong password 密码错误")
+            st.error(t("auth.wrong"))

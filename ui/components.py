@@ -11,16 +11,8 @@ import streamlit as st
 import streamlit.components.v2 as components_v2
 
 from assistant.models import SCRIPT_STAGES, Draft, Finding, Stage
-from assistant.stage import STAGE_GOALS_ZH
+from ui.i18n import stage_name, t, term
 
-STAGE_LABELS = {
-    Stage.ask: "① 提问 Ask",
-    Stage.uncover_need: "② 挖需求 Uncover need",
-    Stage.propose: "③ 给方案 Propose",
-    Stage.confirm_expectation: "④ 确认期望 Confirm",
-    Stage.match_product: "⑤ 匹配产品 Match",
-    Stage.escalate: "⚠️ 转售后 Escalate",
-}
 # everything Markdown (CommonMark, GFM, Streamlit's :color[...] directives, $math$) gives a meaning to
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
@@ -43,17 +35,20 @@ def turn(role_is_customer: bool, text: str) -> None:
         st.text(text)
 
 
-def stage_steps(draft: Draft) -> None:
-    """The five steps with the current one highlighted, and the evidence for it."""
-    columns = st.columns(len(SCRIPT_STAGES))
-    for column, stage in zip(columns, SCRIPT_STAGES, strict=True):
-        label = STAGE_LABELS[stage]
-        column.markdown(f"**:red[{label}]**" if stage is draft.stage else f":gray[{label}]")
-    goal = f"{STAGE_LABELS[draft.stage]} — {STAGE_GOALS_ZH[draft.stage]}"
-    (st.error if draft.stage is Stage.escalate else st.info)(f"当前阶段 Current step: **{goal}**")
-    why = f"Why: {esc(draft.analysis.reason)}"
-    evidence = "; ".join(f"{esc(e.slot)}: «{esc(e.text)}»" for e in draft.analysis.evidence[-6:])
-    st.caption(why + (f" · evidence: {evidence}" if evidence else ""))
+def stage_strip(draft: Draft) -> None:
+    """The five steps on one line with the current one marked; its goal and the evidence below."""
+    steps = [
+        f"**:red[{stage_name(stage)}]**" if stage is draft.stage else f":gray[{stage_name(stage)}]"
+        for stage in SCRIPT_STAGES
+    ]
+    if draft.stage is Stage.escalate:
+        steps.append(f"**:red[{stage_name(Stage.escalate)}]**")
+    st.markdown(" › ".join(steps))
+    evidence = "; ".join(f"«{esc(e.text)}»" for e in draft.analysis.evidence[-4:])
+    goal = t(f"goal.{draft.stage.value}")
+    st.caption(
+        t("reply.goal", goal=goal) + (" · " + t("reply.evidence", evidence=evidence) if evidence else "")
+    )
 
 
 # The copy button: fixed markup and script; the text arrives as data and only ever goes to the
@@ -102,31 +97,42 @@ _copy = components_v2.component(
 )
 
 
-def copy_button(
-    text: str, key: str, *, source: str | None = None, auto: str | None = None, label: str = "📋 复制 Copy"
-) -> None:
+def copy_button(text: str, key: str, *, source: str | None = None, auto: str | None = None) -> None:
     """A copy button for `text` (or the live content of the text area with key `source`); `auto`
-    (a token naming one event, e.g. an approval) copies once as soon as it renders."""
+    (a token naming one event, e.g. an approval) copies once as soon as it renders. The result
+    (copied / failed) is shown next to the button."""
     _copy(
         key=key,
         data={
             "text": text,
             "source": source,
             "auto": auto,
-            "label": label,
-            "copied": "✅ 已复制 Copied",
-            "failed": "⚠️ 复制失败，请手动复制 Copy failed: select the text and copy",
+            "label": t("reply.copy"),
+            "copied": t("reply.copied"),
+            "failed": t("reply.copy_failed"),
         },
         on_copied_change=lambda: None,
     )
 
 
-def finding_box(finding: Finding) -> None:
-    box = st.error if finding.severity.value == "hard" else st.warning
-    box(
-        f"**{esc(finding.rule)}** — {esc(finding.message)}"
-        + (f": «{esc(finding.text)}»" if finding.text else "")
-    )
+def checks_badge(findings: list[Finding], text: str) -> None:
+    """The guard's findings as one compact badge; expanding it lists them beside the marked reply."""
+    if not findings:
+        st.badge(t("checks.passed"), icon=":material/check_circle:", color="green")
+        return
+    hard = sum(f.severity.value == "hard" for f in findings)
+    label = t("checks.found", hard=hard, soft=len(findings) - hard)
+    with st.expander(f":{'red' if hard else 'orange'}[{label}]", expanded=False):
+        for finding in findings:
+            box = st.error if finding.severity.value == "hard" else st.warning
+            words = f": «{esc(finding.text)}»" if finding.text else ""
+            box(f"**{esc(rule_name(finding.rule))}** — {esc(finding.message)}{words}")
+        highlighted(text, findings)
+
+
+def rule_name(rule: str) -> str:
+    """A guard or checker rule as the operator reads it (the id when the catalog has no name)."""
+    return term(f"rule_{rule}")
 
 
 def highlighted(text: str, findings: list[Finding]) -> None:

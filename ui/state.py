@@ -9,13 +9,15 @@ import streamlit as st
 
 from assistant.errors import AssistantError
 from assistant.settings import Settings, load_settings
+from ui.components import esc
+from ui.i18n import t
 
 if TYPE_CHECKING:
     from assistant.reviewlog import ReviewLog
     from assistant.services import Services
 
 
-@st.cache_resource(show_spinner="Loading settings…")
+@st.cache_resource(show_spinner=False)
 def _settings() -> Settings:
     return load_settings()  # the environment, then the overlay saved on the Settings page
 
@@ -24,12 +26,12 @@ def settings_or_stop() -> Settings:
     try:
         return _settings()
     except AssistantError as exc:
-        st.error(f"Configuration problem: {exc}")
+        st.error(f"配置有误 Configuration problem: {esc(exc)}")  # the language is a setting too
         st.stop()
         raise
 
 
-@st.cache_resource(show_spinner="Preparing the knowledge base (the first start ingests the demo knowledge)…")
+@st.cache_resource(show_spinner=False)  # services_or_stop shows a spinner in the UI language
 def get_services() -> Services:
     from assistant.services import build  # the store and the models load here, not at import
 
@@ -38,9 +40,10 @@ def get_services() -> Services:
 
 def services_or_stop() -> Services:
     try:
-        return get_services()
+        with st.spinner(t("app.preparing")):
+            return get_services()
     except AssistantError as exc:
-        st.error(f"Cannot start the assistant: {exc}")
+        st.error(t("app.cannot_start", error=esc(exc)))
         st.stop()
         raise
 

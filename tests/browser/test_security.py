@@ -40,7 +40,8 @@ def sign_in_only(page) -> str:
     """The page shows the sign-in form and nothing of any page (no navigation either)."""
     page.locator('input[type="password"]').wait_for(state="visible")
     idle(page)
-    assert page.locator('[data-testid="stSidebarNav"], [data-testid="stNavSectionHeader"]').count() == 0
+    nav = '[data-testid="stSidebarNav"], [data-testid="stTopNav"], [data-testid="stTopNavLink"]'
+    assert page.locator(nav).count() == 0
     assert page.locator('[data-testid="stSidebar"] a, header a[href]').count() == 0
     widgets = page.locator(
         '[data-testid="stTextArea"], [data-testid="stSelectbox"], [data-testid="stMetric"], '
@@ -68,11 +69,10 @@ def test_every_page_url_needs_the_password(browser, data_dir: Path, start_consol
     page, _ = new_page(browser, url + "settings")
     page.locator('input[type="password"]').fill("s3cret-密码")
     page.locator("[data-testid^=stBaseButton][data-testid$=FormSubmit]").click()
-    page.locator('[data-testid="stSidebarNav"]').wait_for()
-    page.locator('[data-testid="stSidebarNav"] a[href$="/settings"]').click()
+    page.locator('[data-testid="stTopNavLink"][href$="/settings"]').click()
     idle(page)
-    page.get_by_text("Base URL").wait_for()
-    assert "Base URL" in page.locator('[data-testid="stMain"]').inner_text()
+    page.get_by_text("接口地址").wait_for()
+    assert "API 密钥" in page.locator('[data-testid="stMain"]').inner_text()
     page.context.close()
 
 
@@ -119,12 +119,10 @@ def test_hostile_catalog_and_customer_text_stay_text(browser, hostile_data_dir: 
     page.get_by_role("option", name=re.compile("小美")).click()
     idle(page)
     page.locator(".st-key-draft_input textarea").fill(CHAT)
-    page.locator(".st-key-replace_thread label").click()  # the paste is a whole chat, not one message
-    idle(page)
-    page.get_by_role("button", name=re.compile("生成草稿")).click()
+    page.locator(".st-key-make_draft button").click()
     page.get_by_text("控油精华").first.wait_for()
     idle(page)
-    page.get_by_role("button", name=re.compile("通过")).first.click()
+    page.locator(".st-key-approve button").first.click()
     idle(page)
     page.wait_for_timeout(1000)
     shot(page, "security", "hostile-approved.png")
@@ -132,7 +130,12 @@ def test_hostile_catalog_and_customer_text_stay_text(browser, hostile_data_dir: 
     copied = page.evaluate("navigator.clipboard.readText()")
     assert '</script><img src=x onerror="top.__pwned=1">控油精华' in copied, copied
 
-    page.get_by_role("link", name=re.compile("知识库|Knowledge")).click()
+    page.locator('[data-testid="stTopNavLink"][href$="/history"]').click()
+    idle(page)
+    page.locator(".st-key-history_customer").wait_for()
+    page.get_by_text("**我:**", exact=False).first.wait_for()
+    shot(page, "security", "hostile-history.png")
+    page.locator('[data-testid="stTopNavLink"][href$="/knowledge"]').click()
     idle(page)
     query = page.locator(".st-key-hit_query input")
     query.fill("控油精华")

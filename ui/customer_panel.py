@@ -1,0 +1,128 @@
+"""The Draft page's customer side: pick or create a customer, their card (profile slots and where each
+came from, tags, tier, last contact, stage history), the profile editor and the thread."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from assistant.customer_card import CustomerCard, customer_card
+from assistant.errors import AssistantError
+from assistant.models import CONCERNS, CONSTRAINTS, SKIN_TYPES
+from assistant.reviewlog import ReviewLog
+from ui.components import esc, turn
+from ui.i18n import stage_name, t, term
+
+TIERS = ["", "ordinary", "junior", "core"]
+
+
+def _create(log: ReviewLog) -> None:
+    """The ➕ button's callback: runs before the widgets, so the new customer can be selected."""
+    try:
+        st.session_state.customer_id = log.create_customer(st.session_state.get("new_customer_name", ""))
+        st.session_state.new_customer_name = ""
+    except AssistantError as exc:
+        st.session_state.customer_error = str(exc)
+
+
+def pick_customer(log: ReviewLog) -> str | None:
+    names = {c["id"]: c["name"] for c in log.customers()}
+    if st.session_state.get("customer_id") not in (None, *names):
+        st.session_state.customer_id = None  # deleted elsewhere
+    pick, new = st.columns([3, 1], vertical_alignment="bottom")
+    customer_id = pick.selectbox(
+        t("customer.label"),
+        [None, *names],
+        format_func=lambda i: t("customer.none") if i is None else names[i],
+        key="customer_id",
+    )
+    with new.popover(t("customer.new"), width="stretch"):
+        st.text_input(t("customer.name"), key="new_customer_name", placeholder=t("customer.name_placeholder"))
+        st.button(t("customer.create"), key="create_customer", on_click=_create, args=(log,), type="primary")
+    if error := st.session_state.pop("customer_error", None):
+        st.error(esc(error))
+    return customer_id
+
+
+def _value(field: str, value: object) -> str:
+    if isinstance(value, list):
+        return "、".join(term(v) for v in value)
+    if field == "budget" and isinstance(value, float | int):
+        return t("customer.budget_value", amount=f"{value:g}")
+    return str(value)
+
+
+def card(log: ReviewLog, customer_id: str) -> CustomerCard:
+    info = customer_card(log, customer_id)
+    with st.container(border=True):
+        tier = f" · {term('tier_' + info.tier)}" if info.tier else ""
+        st.markdown(f"**{esc(info.name)}**{tier}" + "".join(f" :blue-badge[{esc(tag)}]" for tag in info.tags))
+        when = time.strftime("%m-%d %H:%M", time.localtime(info.last_contact)) if info.last_contact else "–"
+        st.caption(t("customer.contact", when=when, turns=info.turns))
+        for slot in info.slots:
+            source = (
+                t("customer.from_chat", quote=esc(slot.quote))
+                if slot.quote
+                else t("customer.from_chat_plain")
+            )
+            source = t("customer.from_operator") if slot.source == "operator" else source
+            st.markdown(
+                f"{t('field.' + slot.field)}：**{esc(_value(slot.field, slot.value))}** :gray[{source}]"
+            )
+        if not info.slots:
+            st.caption(t("customer.nothing_known"))
+        if info.stages:
+            st.caption(t("customer.stages") + " › ".join(stage_name(s.stage) for s in info.stages[-6:]))
+        profile_editor(log, customer_id)
+    return info
+
+
+def profile_editor(log: ReviewLog, customer_id: str) -> None:
+    saved = log.customer(customer_id)["profile"]
+    with st.popover(t("customer.edit"), width="stretch"), st.form(f"profile_{customer_id}", border=False):
+        chosen = t("customer.choose")
+        skin = st.multiselect(
+            t("field.skin_types"),
+            SKIN_TYPES,
+            saved.get("skin_types") or [],
+            format_func=term,
+            placeholder=chosen,
+        )
+        concerns = st.multiselect(
+            t("field.concerns"), CONCERNS, saved.get("concerns") or [], format_func=term, placeholder=chosen
+        )
+        budget = st.number_input(t("field.budget"), 0, value=int(saved.get("budget") or 0), step=50)
+        constraints = st.multiselect(
+            t("field.constraints"),
+            CONSTRAINTS,
+            saved.get("constraints") or [],
+            format_func=term,
+            placeholder=chosen,
+        )
+        tags = st.text_input(t("field.tags"), ", ".join(saved.get("tags") or []))
+        tier = st.selectbox(
+            t("field.tier"),
+            TIERS,
+            TIERS.index(saved.get("tier") or ""),
+            format_func=lambda v: term(f"tier_{v}"),
+        )
+        if st.form_submit_button(t("customer.save"), type="primary"):
+            fields = {
+                "skin_types": skin,
+                "concerns": concerns,
+                "budget": budget or None,
+                "constraints": constraints,
+                "tags": [x.strip() for x in tags.replace("，", ",").split(",") if x.strip()],
+                "tier": tier or None,
+            }
+            log.save_profile(customer_id, {k: v for k, v in fields.items() if v})
+            st.rerun()
+
+
+def thread(log: ReviewLog, customer_id: str) -> None:
+    turns = log.thread(customer_id)
+    if turns:
+        with st.expander(t("customer.thread", n=len(turns))):
+            for past in turns[-12:]:
+                turn(past.role.value == "customer", past.text)
