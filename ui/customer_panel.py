@@ -22,6 +22,7 @@ def _create(log: ReviewLog) -> None:
     try:
         st.session_state.customer_id = log.create_customer(st.session_state.get("new_customer_name", ""))
         st.session_state.new_customer_name = ""
+        st.session_state.new_customer = False  # close the popover
     except AssistantError as exc:
         st.session_state.customer_error = str(exc)
 
@@ -36,8 +37,9 @@ def pick_customer(log: ReviewLog) -> str | None:
         [None, *names],
         format_func=lambda i: t("customer.none") if i is None else names[i],
         key="customer_id",
+        placeholder=t("app.choose"),
     )
-    with new.popover(t("customer.new"), width="stretch"):
+    with new.popover(t("customer.new"), width="stretch", key="new_customer", on_change="rerun"):
         st.text_input(t("customer.name"), key="new_customer_name", placeholder=t("customer.name_placeholder"))
         st.button(t("customer.create"), key="create_customer", on_click=_create, args=(log,), type="primary")
     if error := st.session_state.pop("customer_error", None):
@@ -73,7 +75,14 @@ def card(log: ReviewLog, customer_id: str) -> CustomerCard:
         if not info.slots:
             st.caption(t("customer.nothing_known"))
         if info.stages:
-            st.caption(t("customer.stages") + " › ".join(stage_name(s.stage) for s in info.stages[-6:]))
+            runs: list[list] = []  # consecutive drafts at the same stage shown once, with a count
+            for step in info.stages:
+                if runs and runs[-1][0] == step.stage:
+                    runs[-1][1] += 1
+                else:
+                    runs.append([step.stage, 1])
+            path = " › ".join(stage_name(s) + (f" ×{n}" if n > 1 else "") for s, n in runs[-6:])
+            st.caption(t("customer.stages") + path)
         profile_editor(log, customer_id)
     return info
 
@@ -81,38 +90,33 @@ def card(log: ReviewLog, customer_id: str) -> CustomerCard:
 def profile_editor(log: ReviewLog, customer_id: str) -> None:
     saved = log.customer(customer_id)["profile"]
     with st.popover(t("customer.edit"), width="stretch"), st.form(f"profile_{customer_id}", border=False):
-        chosen = t("customer.choose")
-        skin = st.multiselect(
-            t("field.skin_types"),
-            SKIN_TYPES,
-            saved.get("skin_types") or [],
-            format_func=term,
-            placeholder=chosen,
-        )
-        concerns = st.multiselect(
-            t("field.concerns"), CONCERNS, saved.get("concerns") or [], format_func=term, placeholder=chosen
-        )
+        lists = {
+            field: st.multiselect(
+                t(f"field.{field}"),
+                options,
+                saved.get(field) or [],
+                format_func=term,
+                placeholder=t("customer.choose"),
+            )
+            for field, options in (
+                ("skin_types", SKIN_TYPES),
+                ("concerns", CONCERNS),
+                ("constraints", CONSTRAINTS),
+            )
+        }
         budget = st.number_input(t("field.budget"), 0, value=int(saved.get("budget") or 0), step=50)
-        constraints = st.multiselect(
-            t("field.constraints"),
-            CONSTRAINTS,
-            saved.get("constraints") or [],
-            format_func=term,
-            placeholder=chosen,
-        )
         tags = st.text_input(t("field.tags"), ", ".join(saved.get("tags") or []))
         tier = st.selectbox(
             t("field.tier"),
             TIERS,
             TIERS.index(saved.get("tier") or ""),
             format_func=lambda v: term(f"tier_{v}"),
+            placeholder=t("app.choose"),
         )
         if st.form_submit_button(t("customer.save"), type="primary"):
             fields = {
-                "skin_types": skin,
-                "concerns": concerns,
+                **lists,
                 "budget": budget or None,
-                "constraints": constraints,
                 "tags": [x.strip() for x in tags.replace("，", ",").split(",") if x.strip()],
                 "tier": tier or None,
             }

@@ -12,7 +12,7 @@ import streamlit as st
 
 from assistant.errors import AssistantError
 from ui.components import checks_badge, copy_button, esc, plain, stage_strip
-from ui.i18n import stage_name, t
+from ui.i18n import stage_name, t, term
 from ui.state import get_reviewlog, operator
 
 if TYPE_CHECKING:
@@ -159,7 +159,8 @@ def evidence_panel(services: Services, current: CustomerDraft) -> None:
         for column, product in zip(st.columns(len(draft.products)), draft.products, strict=True):
             with column.container(border=True):
                 st.markdown(f"**{esc(product.name)}**  \n¥{product.price:g}")
-                st.caption(t("reply.why", why=esc(product.why)))
+                why = "、".join(term(w.strip()) for w in product.why.split(","))  # ids read as words
+                st.caption(t("reply.why", why=esc(why)))
                 st.caption(t("reply.usage", usage=esc(product.usage)))
     if draft.citations:
         st.markdown(f"**{t('reply.citations')}**")

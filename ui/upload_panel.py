@@ -41,7 +41,7 @@ def _mapping_editor(name: str, data: bytes) -> dict[str, str] | None:
     guess = guess_mapping(headers)
     rows = pd.DataFrame(
         {
-            "field": [t(f"field.{f}") if f in ("name", "price") else f for f in FIELDS],
+            "field": [t(f"catalog_field.{f}") for f in FIELDS],
             "column": [guess.fields.get(f, "") for f in FIELDS],
             "how": [t(f"upload.{guess.how[f]}") if f in guess.how else "" for f in FIELDS],
         },
@@ -62,10 +62,12 @@ def _mapping_editor(name: str, data: bytes) -> dict[str, str] | None:
         },
     )
     chosen = {f: c for f, c in zip(FIELDS, edited["column"], strict=True) if c}
+    found = " · ".join(f"{t(f'catalog_field.{f}')} ← {c}" for f, c in chosen.items())
+    st.caption(t("upload.mapping_line", mapping=esc(found or "–")))
     if guess.unmapped:
         st.caption(t("upload.unmapped", columns=esc("、".join(guess.unmapped))))
     if missing := [f for f in REQUIRED if f not in chosen]:
-        st.warning(t("upload.missing", fields="、".join(t(f"field.{f}") for f in missing)))
+        st.warning(t("upload.missing", fields="、".join(t(f"catalog_field.{f}") for f in missing)))
         return None
     return chosen
 
@@ -75,7 +77,11 @@ def upload_panel(kb: KnowledgeBase) -> None:
         t("upload.files"), type=[s.lstrip(".") for s in SUPPORTED], accept_multiple_files=True, key="uploads"
     )
     kind = st.selectbox(
-        t("upload.kind"), KINDS, format_func=lambda k: t(f"kind.{k or 'auto'}"), key="upload_kind"
+        t("upload.kind"),
+        KINDS,
+        format_func=lambda k: t(f"kind.{k or 'auto'}"),
+        key="upload_kind",
+        placeholder=t("app.choose"),
     )
     mappings: dict[str, dict[str, str] | None] = {}
     for file in files or []:

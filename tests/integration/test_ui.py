@@ -50,6 +50,15 @@ def draft(at: AppTest, message: str, chat: bool = False) -> AppTest:
     return at
 
 
+def with_customer(data_dir: Path, name: str) -> tuple[AppTest, ReviewLog, str]:
+    """The Draft page with a new customer selected."""
+    log = ReviewLog.in_data_dir(data_dir)
+    customer = log.create_customer(name)
+    at = open_page()
+    at.selectbox(key="customer_id").set_value(customer).run()
+    return at, log, customer
+
+
 def reply_box(at: AppTest):
     return next(t for t in at.text_area if t.key and t.key.startswith("reply_"))
 
@@ -76,10 +85,7 @@ def test_new_customer_is_created_by_its_button_and_selected(data_dir):
 
 
 def test_approve_logs_the_edited_text_and_continues_the_thread(data_dir):
-    log = ReviewLog.in_data_dir(data_dir)
-    customer = log.create_customer("小美")
-    at = open_page()
-    at.selectbox(key="customer_id").set_value(customer).run()
+    at, log, customer = with_customer(data_dir, "小美")
     draft(at, "你好，我脸上最近老出油还长痘")
     reply_box(at).input("您好～您主要是出油和长痘，对吧？平时是油皮还是混合皮呀？").run()
     at.button(key="approve").click().run()
@@ -96,10 +102,7 @@ def test_approve_logs_the_edited_text_and_continues_the_thread(data_dir):
 
 
 def test_the_customer_card_shows_what_the_chat_gave_and_where_from(data_dir):
-    log = ReviewLog.in_data_dir(data_dir)
-    customer = log.create_customer("阿青")
-    at = open_page()
-    at.selectbox(key="customer_id").set_value(customer).run()
+    at, log, customer = with_customer(data_dir, "阿青")
     draft(at, "我是油皮，两百以内，最近老长痘")
     at.button(key="approve").click().run()
     page = text_of(at)
@@ -119,10 +122,7 @@ def test_regenerate_is_counted_apart_from_a_rejection(data_dir):
 
 
 def test_reject_with_a_preset_reason_adds_the_customer_message_to_the_thread(data_dir):
-    log = ReviewLog.in_data_dir(data_dir)
-    customer = log.create_customer("小美")
-    at = open_page()
-    at.selectbox(key="customer_id").set_value(customer).run()
+    at, log, customer = with_customer(data_dir, "小美")
     draft(at, "你好")
     at.button(key="reject").click().run()
     assert any("say why" in e.value for e in at.error)  # no reason: nothing logged
@@ -178,6 +178,24 @@ def test_knowledge_delete_needs_a_choice_and_a_confirmation(data_dir):
     assert not at.exception, at.exception
     assert int(next(m.value for m in at.metric if m.label == "来源")) == before - 1
     assert at.selectbox(key="remove_source").value is None
+
+
+def test_a_catalog_with_chinese_headers_is_mapped_shown_and_ingested_after_confirmation(data_dir):
+    """Issue 12: 名称,价格,肤质,功效 was rejected as 'required value is missing'; now the guessed
+    mapping is shown first and nothing is ingested until it is confirmed."""
+    catalog = "名称,价格,肤质,功效,成分,用法\n测试精华,158,油皮;混合皮,控油;痘痘,烟酰胺,早晚两滴\n"
+    at = open_page("knowledge")
+    before = int(next(m.value for m in at.metric if m.label == "来源"))
+    at.file_uploader(key="uploads").upload("中文表头.csv", catalog.encode("utf-8"), "text/csv").run()
+    assert not at.exception, at.exception
+    found = next(c.value for c in at.caption if c.value.startswith("识别结果："))
+    found = re.sub(r"\\(.)", r"\1", found)
+    assert "名称 ← 名称" in found and "价格 ← 价格" in found and "适用肤质 ← 肤质" in found, found
+    assert int(next(m.value for m in at.metric if m.label == "来源")) == before  # nothing yet
+    at.button(key="ingest").click().run()
+    assert not at.exception, at.exception
+    assert any("新增 1" in s.value for s in at.success), [s.value for s in at.success]
+    assert int(next(m.value for m in at.metric if m.label == "来源")) == before + 1
 
 
 def test_knowledge_hit_test(data_dir):

@@ -39,6 +39,7 @@ with left:
         format_func=lambda s: t("draft.stage_auto") if s is None else stage_name(s),
         key="stage_override",
         help=t("draft.stage_help"),
+        placeholder=t("app.choose"),
     )
     go = go_col.button(t("draft.go"), type="primary", key="make_draft", width="stretch")
     if customer_id:
@@ -82,6 +83,8 @@ if go:
     )
     try:
         run(lambda on_token: draft_for_customer(services, request, on_token))
+        if customer_id:
+            st.rerun()  # the customer card shows what this draft learned
     except AssistantError as exc:
         st.session_state.pop("current", None)
         left.error(esc(exc))

@@ -65,6 +65,7 @@ current_id = st.selectbox(
         suites=", ".join(runs[i]["suites"]),
     ),
     key="eval_run_pick",
+    placeholder=t("app.choose"),
 )
 results = load_run(current_id, settings.data_dir)
 status = t("evals.passed" if results["passed"] else "evals.failed")

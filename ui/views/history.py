@@ -74,7 +74,13 @@ st.subheader(t("history.customers"))
 customers = log.customers()
 if customers:
     names = {c["id"]: c["name"] for c in customers}
-    chosen = st.selectbox(t("customer.label"), list(names), format_func=names.get, key="history_customer")
+    chosen = st.selectbox(
+        t("customer.label"),
+        list(names),
+        format_func=names.get,
+        key="history_customer",
+        placeholder=t("app.choose"),
+    )
     for past in log.thread(chosen):
         turn(past.role.value == "customer", past.text)
 else:
@@ -90,6 +96,7 @@ if sendable:
             f"#{i} · {stage_name(sendable[i]['stage'])} · {(sendable[i]['final_text'] or '')[:30]}"
         ),
         key="case_draft",
+        placeholder=t("app.choose"),
     )
     try:
         case = log.to_eval_case(draft_id)

@@ -67,7 +67,11 @@ query = st.text_input(t("knowledge.query"), key="hit_query", placeholder=t("know
 kinds = [None, "product", "article", "faq"]
 left, right = st.columns(2)
 hit_kind = left.selectbox(
-    t("knowledge.kind"), kinds, format_func=lambda k: t(f"kind.{k or 'all'}"), key="hit_kind"
+    t("knowledge.kind"),
+    kinds,
+    format_func=lambda k: t(f"kind.{k or 'all'}"),
+    key="hit_kind",
+    placeholder=t("app.choose"),
 )
 mode = right.radio(
     t("knowledge.mode"),

@@ -27,6 +27,7 @@ with st.form("llm_settings"):
         LANGUAGES,
         LANGUAGES.index(settings.ui_language),
         format_func=lambda x: t(f"language.{x}"),
+        placeholder=t("app.choose"),
     )
     st.subheader(t("settings.llm"))
     engine = st.selectbox(
@@ -34,6 +35,7 @@ with st.form("llm_settings"):
         ENGINES,
         ENGINES.index(settings.engine.value),
         format_func=lambda e: t(f"engine.{e}"),
+        placeholder=t("app.choose"),
     )
     model = st.text_input(t("settings.model"), value=settings.model)
     base_url = st.text_input(
@@ -45,7 +47,12 @@ with st.form("llm_settings"):
     new_key = st.text_input(
         t("settings.key", current=masked), type="password", placeholder=t("settings.key_placeholder")
     )
-    method = st.selectbox(t("settings.method"), METHODS, METHODS.index(settings.structured_method.value))
+    method = st.selectbox(
+        t("settings.method"),
+        METHODS,
+        METHODS.index(settings.structured_method.value),
+        placeholder=t("app.choose"),
+    )
     save, test = st.columns(2)
     saved = save.form_submit_button(t("settings.save"), type="primary")
     tested = test.form_submit_button(t("settings.test"))
