@@ -14,12 +14,16 @@ from assistant.models import SCRIPT_STAGES, Draft, Finding, Stage
 from ui.i18n import stage_name, t, term
 
 # everything Markdown (CommonMark, GFM, Streamlit's :color[...] directives, $math$) gives a meaning to
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+_MARKDOWN = re.compile(r"[\\`*_{}\[\]()#+\-!|<>~$:.@]")
+# GFM turns http://…, www.… and a@b.c in the text into links after parsing: a word joiner (invisible)
+# keeps them text
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
 
 
 def esc(text: object) -> str:
     """Text for a place Streamlit renders as Markdown, shown literally (no image, link or style)."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
+    plain_text = _AUTOLINK.sub("\u2060", str(text)).replace("&", "&amp;")
+    return _MARKDOWN.sub(r"\\\g<0>", plain_text)
 
 
 def plain(text: str) -> None:

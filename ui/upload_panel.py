@@ -3,6 +3,7 @@ confirm (or correct) before anything is ingested, then the ingest with a progres
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from assistant.knowledge.ingest import IngestReport
 
 KINDS = [None, "product", "article", "faq"]
+NONE = "—"  # a field without a column
 
 
 def _headers(name: str, data: bytes) -> list[str]:
@@ -42,7 +44,7 @@ def _mapping_editor(name: str, data: bytes) -> dict[str, str] | None:
     rows = pd.DataFrame(
         {
             "field": [t(f"catalog_field.{f}") for f in FIELDS],
-            "column": [guess.fields.get(f, "") for f in FIELDS],
+            "column": [guess.fields.get(f, NONE) for f in FIELDS],
             "how": [t(f"upload.{guess.how[f]}") if f in guess.how else "" for f in FIELDS],
         },
         index=list(FIELDS),
@@ -57,11 +59,11 @@ def _mapping_editor(name: str, data: bytes) -> dict[str, str] | None:
         height=250,
         column_config={
             "field": st.column_config.TextColumn(t("upload.field")),
-            "column": st.column_config.SelectboxColumn(t("upload.column"), options=["", *headers]),
+            "column": st.column_config.SelectboxColumn(t("upload.column"), options=[NONE, *headers]),
             "how": st.column_config.TextColumn(t("upload.how")),
         },
     )
-    chosen = {f: c for f, c in zip(FIELDS, edited["column"], strict=True) if c}
+    chosen = {f: c for f, c in zip(FIELDS, edited["column"], strict=True) if c and c != NONE}
     found = " · ".join(f"{t(f'catalog_field.{f}')} ← {c}" for f, c in chosen.items())
     st.caption(t("upload.mapping_line", mapping=esc(found or "–")))
     if guess.unmapped:
@@ -72,7 +74,22 @@ def _mapping_editor(name: str, data: bytes) -> dict[str, str] | None:
     return chosen
 
 
+def _uploader_text() -> None:
+    """Streamlit's uploader has fixed English words ("Upload", "200MB per file"): shown in the UI
+    language instead (trusted catalog strings, as CSS strings)."""
+    button, limit = json.dumps(t("upload.browse")), json.dumps(t("upload.limit"))
+    st.html(
+        "<style>"
+        '[data-testid="stFileUploaderDropzone"] button p, [data-testid="stFileUploaderDropzoneInstructions"] span'
+        "{font-size:0}"
+        f'[data-testid="stFileUploaderDropzone"] button p::after{{content:{button};font-size:.875rem}}'
+        f'[data-testid="stFileUploaderDropzoneInstructions"] span::after{{content:{limit};font-size:.8rem}}'
+        "</style>"
+    )
+
+
 def upload_panel(kb: KnowledgeBase) -> None:
+    _uploader_text()
     files = st.file_uploader(
         t("upload.files"), type=[s.lstrip(".") for s in SUPPORTED], accept_multiple_files=True, key="uploads"
     )

@@ -106,19 +106,19 @@ def test_hostile_catalog_and_customer_text_stay_text(browser, hostile_data_dir: 
     url = start_console(hostile_data_dir)
     page, outside = new_page(browser, url)
     idle(page)
-    # the thread an earlier session left: the customer's markup is shown as text, fetched from nowhere
-    page.get_by_role("link", name=re.compile("记录|History")).click()
+    page.locator(".st-key-customer_id input").click()  # the hostile customer: name, card and thread
+    page.get_by_text(re.compile("小美")).last.click()
     idle(page)
-    page.locator(".st-key-history_customer").wait_for()
+    page.get_by_text(re.compile("聊天记录")).last.click()  # open the thread
     page.get_by_text("**我:**", exact=False).first.wait_for()
-    shot(page, "security", "hostile-history.png")
-    # a whole chat pasted for the customer reaches the products, whose names are markup
-    page.get_by_role("link", name=re.compile("草拟|Draft")).click()
-    idle(page)
-    page.locator(".st-key-customer_id").click()
-    page.get_by_role("option", name=re.compile("小美")).click()
+    shot(page, "security", "hostile-thread.png")
+    assert page.locator('a[href*="evil.example"]').count() == 0  # no link was made of the text
+    page.locator(".st-key-customer_id input").click()  # the catalog: a one-off draft from a pasted chat
+    page.get_by_text("（不关联客户，单次草稿）").last.click()
     idle(page)
     page.locator(".st-key-draft_input textarea").fill(CHAT)
+    page.locator(".st-key-replace_thread label").click()  # the paste is a whole chat
+    idle(page)
     page.locator(".st-key-make_draft button").click()
     page.get_by_text("控油精华").first.wait_for()
     idle(page)
@@ -144,5 +144,6 @@ def test_hostile_catalog_and_customer_text_stay_text(browser, hostile_data_dir: 
     page.get_by_text("控油精华").first.wait_for()
     page.wait_for_timeout(500)
     shot(page, "security", "hostile-knowledge.png")
+    assert page.locator('a[href*="evil.example"]').count() == 0
     assert pwned(page) == [[None, None]] * len(page.frames)
     assert not outside.requests, outside.requests

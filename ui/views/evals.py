@@ -78,10 +78,13 @@ for suite in results["suites"]:
 left, right = st.columns(2)
 checks = failures_by_check(results["cases"])
 left.caption(t("evals.by_check"))
-left.bar_chart(pd.Series(checks or {t("evals.none"): 0}, name=t("evals.failures")), height=240)
+if checks:
+    left.bar_chart(pd.Series(checks, name=t("evals.failures")), height=240, horizontal=True)
+else:
+    left.success(t("evals.none"))
 right.caption(t("evals.by_stage"))
 accuracy = {stage_name(s): v for s, v in stage_accuracy_by_stage(results).items()}
-right.bar_chart(pd.Series(accuracy, name=t("evals.accuracy")), height=240)
+right.bar_chart(pd.Series(accuracy, name=t("evals.accuracy")), height=240, horizontal=True)
 
 failing = [c for c in results["cases"] if not c["passed"]]
 st.subheader(t("evals.failing", n=len(failing)))

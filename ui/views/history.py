@@ -53,13 +53,15 @@ if drafts:
     rates.columns = [t("history.approval_rate"), t("history.edit_ratio")]
     left, right = st.columns(2)
     left.caption(t("history.chart_decisions"))
-    left.bar_chart(counts, stack=True, height=260, x_label="", y_label=t("history.count"))
+    left.bar_chart(counts, stack=True, height=240, horizontal=True, x_label=t("history.count"), y_label="")
     right.caption(t("history.chart_rates"))
-    right.bar_chart(rates, stack=False, height=260, x_label="", y_label="%")
+    right.bar_chart(rates, stack=False, height=240, horizontal=True, x_label="%", y_label="")
     table = pd.DataFrame(drafts)[list(DRAFT_COLUMNS)]
     table["created"] = pd.to_datetime(table["created"], unit="s").dt.strftime("%m-%d %H:%M")
     table["stage"] = [stage_name(s) for s in table["stage"]]
     table["decision"] = [t(f"decision.{d}") for d in table["decision"]]
+    table["latency_ms"] = table["latency_ms"].round()
+    table = table.astype(object).where(table.notna(), "")  # an empty cell, not "None"
     st.subheader(t("history.table"))
     st.dataframe(
         table.rename(columns=lambda c: t(f"column.{c}")), hide_index=True, width="stretch", height=280

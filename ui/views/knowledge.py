@@ -34,15 +34,19 @@ st.dataframe(
 )
 
 
-@st.dialog(t("knowledge.confirm_title"))
+def _cancel() -> None:
+    st.session_state.pop("confirming", None)
+
+
+@st.dialog(t("knowledge.confirm_title"), on_dismiss=_cancel)
 def confirm_delete(source: str, chunks: int) -> None:
     st.markdown(t("knowledge.confirm_text", source=esc(source), chunks=chunks))
     yes, no = st.columns(2)
     if yes.button(t("knowledge.delete_yes"), type="primary", key="delete_yes", width="stretch"):
         kb.remove_source(source)
-        st.session_state.deleted = source
+        st.session_state.deleted = st.session_state.pop("confirming", source)
         st.rerun()
-    if no.button(t("knowledge.delete_no"), key="delete_no", width="stretch"):
+    if no.button(t("knowledge.delete_no"), key="delete_no", width="stretch", on_click=_cancel):
         st.rerun()
 
 
@@ -60,7 +64,9 @@ if chunks:
         key="remove_source",
     )
     if act.button(t("knowledge.delete_button"), key="remove", disabled=doomed is None, width="stretch"):
-        confirm_delete(doomed, chunks[doomed])
+        st.session_state.confirming = doomed
+    if st.session_state.get("confirming") in chunks:  # open until confirmed, cancelled or dismissed
+        confirm_delete(st.session_state.confirming, chunks[st.session_state.confirming])
 
 st.subheader(t("knowledge.hit_test"))
 query = st.text_input(t("knowledge.query"), key="hit_query", placeholder=t("knowledge.query_placeholder"))
