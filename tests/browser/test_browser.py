@@ -18,6 +18,7 @@ import pytest
 
 from assistant.reviewlog import ReviewLog
 from tests.browser.conftest import SHOTS, idle, new_page, shot
+from ui.upload_panel import GUESSING
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +31,11 @@ CHAT = (
 CATALOG_ZH = (  # Chinese headers only: 名称, 售价, 适用肤质, 功效, 成分, 用法 …
     "商品名,售价,品类,适用肤质,功效,主要成分,商品描述,使用方法,注意事项\n"
     "浏览器测试精华,158,serum,油皮;混合皮,控油;痘痘,雪绒花提取物;烟酰胺,"
+    "含雪绒花提取物的清爽精华，帮助控油和舒缓痘痘肌。,早晚洁面后取两滴按压至吸收。,\n"
+)
+CATALOG_CANONICAL = (
+    "id,name,category,price,skin_types,concerns,key_ingredients,description,usage,cautions\n"
+    "BT-SE-01,浏览器测试精华,serum,158,oily;combination,oil-control;acne,雪绒花提取物;烟酰胺,"
     "含雪绒花提取物的清爽精华，帮助控油和舒缓痘痘肌。,早晚洁面后取两滴按压至吸收。,\n"
 )
 DRAFTING_MS = 180_000  # the first draft loads the analysis models on a loaded 2-core machine
@@ -97,9 +103,8 @@ def test_a_working_day(workday, data_dir: Path, tmp_path: Path):
     page.locator(".st-key-new_customer_name input").fill("小美")
     page.locator(".st-key-create_customer button").click()
     idle(page)
-    shot(page, "workday", "01-new-customer.png")
     assert page.locator(".st-key-customer_id input").input_value() == "小美"
-    assert not page.locator(".st-key-new_customer_name input").is_visible()  # the popover closed
+    page.locator(".st-key-new_customer_name input").wait_for(state="hidden")  # the popover closed
     assert not page.locator('[data-testid="stException"]').count()
     step(page, "01-new-customer.png")
 
@@ -180,11 +185,12 @@ def test_a_working_day(workday, data_dir: Path, tmp_path: Path):
     page.locator('[data-testid="stTopNavLink"][href$="/knowledge"]').click()
     page.get_by_text("⬆️ 上传商品目录、文章、常见问题").click()
     catalog = tmp_path / "中文表头.csv"
-    catalog.write_text(CATALOG_ZH, encoding="utf-8")
+    catalog.write_text(CATALOG_ZH if GUESSING else CATALOG_CANONICAL, encoding="utf-8")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(catalog))
-    page.get_by_text("识别结果：").wait_for()
-    found = page.get_by_text("识别结果：").inner_text()
-    assert "名称 ← 商品名" in found and "价格 ← 售价" in found and "适用肤质 ← 适用肤质" in found, found
+    if GUESSING:  # until the column guessing is on main, the canonical headers go in as they are
+        page.get_by_text("识别结果：").wait_for()
+        found = page.get_by_text("识别结果：").inner_text()
+        assert "名称 ← 商品名" in found and "价格 ← 售价" in found and "适用肤质 ← 适用肤质" in found, found
     step(page, "09-mapping.png")
     page.locator(".st-key-ingest button").click()
     page.get_by_text("新增 1").wait_for(timeout=DRAFTING_MS)
@@ -195,7 +201,7 @@ def test_a_working_day(workday, data_dir: Path, tmp_path: Path):
     assert delete.is_disabled()
     page.locator(".st-key-remove_source input").click()
     page.keyboard.type("中文表头")  # the list filters as you type
-    page.get_by_text(re.compile(r"uploads/中文表头\.csv")).click()
+    page.get_by_text(re.compile(r"中文表头\.csv")).last.click()  # the option, at the end of the page
     idle(page)
     delete.click()
     page.get_by_text("确定删除").wait_for()
@@ -212,7 +218,7 @@ def test_a_working_day(workday, data_dir: Path, tmp_path: Path):
     idle(page)
     page.locator(".st-key-suites input").click()
     page.keyboard.press("Backspace")  # drop the suite chosen by default
-    page.get_by_role("option", name="escalation").click()
+    page.get_by_role("option", name="escalation", exact=True).click()
     page.keyboard.press("Escape")
     page.locator(".st-key-run_evals button").click()
     page.get_by_text("escalation: passed").wait_for(timeout=DRAFTING_MS)
