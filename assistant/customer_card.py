@@ -4,12 +4,14 @@ saved), tags, tier, last contact and the stage of every draft so far."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from assistant.models import Stage
-from assistant.reviewlog import ReviewLog
+
+if TYPE_CHECKING:
+    from assistant.reviewlog import ReviewLog
 
 # profile field → (the slot it fills, the evidence names the analyzers use for it)
 CARD_SLOTS: dict[str, tuple[str, tuple[str, ...]]] = {

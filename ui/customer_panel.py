@@ -4,15 +4,18 @@ came from, tags, tier, last contact, stage history), the profile editor and the 
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from assistant.customer_card import CustomerCard, customer_card
 from assistant.errors import AssistantError
 from assistant.models import CONCERNS, CONSTRAINTS, SKIN_TYPES
-from assistant.reviewlog import ReviewLog
 from ui.components import esc, turn
 from ui.i18n import stage_name, t, term
+
+if TYPE_CHECKING:
+    from assistant.reviewlog import ReviewLog
 
 TIERS = ["", "ordinary", "junior", "core"]
 
