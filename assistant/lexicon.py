@@ -29,6 +29,8 @@ class Escalation(BaseModel):
     complaint_patterns: list[str] = []
     # words that make a reaction general, not an incident ("有些东西用了会不舒服", "some products sting")
     generic_use: list[str] = []
+    # usage told as a time ("since I started using it", "自从用了"): a reaction anywhere in its sentence
+    since_use: list[str] = []
     # an operator's check-in on a product in use ("用了几天感觉怎么样", "how's your skin doing"):
     # a reaction in the answer is a report
     checkin: list[str] = []

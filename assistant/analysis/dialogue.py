@@ -30,6 +30,8 @@ QUESTION_KINDS = {
     Act.ask_product: "product",
 }
 _KIND_ACT = {kind: act for act, kind in QUESTION_KINDS.items()}
+# where an aside ends and the answer may start: a sentence end or a WeChat emoji code ("[捂脸]")
+_AFTER_ASIDE = re.compile(r"[。！？!?\n]+|\]\s*")
 # question words used as indefinites or intensifiers, not to ask
 _INDEFINITE = re.compile(
     r"没有?(?:什么|啥|多少)|(?:什么|啥|怎么|哪儿?|谁)(?:都|也)|不怎么|多多少少|多少有点|[这那多要]么|不管(?:什么|怎么)"
@@ -134,6 +136,9 @@ class ActReader:
         acts = {Act(a) for a, m in margins.items() if m > 0}
         lexes = (self.zh, self.en)
         yes, no = self.opens_with_yes(t), self.opens_with_no(t)
+        if not yes and not no and not _CORRECTION.search(t):  # "不好意思昨天睡着了[捂脸] 对的，你说的没错"
+            later = [s for s in _AFTER_ASIDE.split(t)[1:] if s.strip()]
+            yes = any(self.opens_with_yes(s) for s in later) and not any(self.opens_with_no(s) for s in later)
         asking = self.is_question(t)
         if yes:
             acts.add(Act.affirm)

@@ -97,7 +97,9 @@ class RuleAnalyzer:
             if escalation:
                 kind = Act.complain if escalation.startswith("complaint") else Act.reaction
                 last = replace(last, acts=last.acts | {kind})
+            concerns_before = set(slots.concerns)
             self._read_facts(text, last, slots, evidence, index)
+            new_concerns = set(slots.concerns) - concerns_before
             answered_topics = self._read_short_answers(text, last, topics, slots, evidence, index)
             if "combination" in slots.skin_types:  # "混油 T区油 两颊干": oily and dry are its zones
                 slots.skin_types = [t for t in slots.skin_types if t not in ("oily", "dry")]
@@ -124,7 +126,14 @@ class RuleAnalyzer:
             confirmed = slots.need_confirmed
             self._apply_answer(text, answer, pending, slots, evidence, index, answered_topics)
             if slots.need_confirmed and not confirmed and OperatorAct.restate in pending:
-                self._adopt(restated, slots, evidence, index)
+                if new_concerns - set(restated.concerns) and restated.concerns:
+                    # "对的！还有黑眼圈也越来越重": a yes, and a need the restatement did not hold
+                    slots.need_confirmed = False
+                    evidence.append(
+                        Evidence(slot="need_confirmed", text="a new concern came with the yes", turn=index)
+                    )
+                else:
+                    self._adopt(restated, slots, evidence, index)
         last_text = normalize(conversation.last_customer_text)
         acts = sorted(last.acts) if last else []
         return Reading(
@@ -513,9 +522,10 @@ class RuleAnalyzer:
                     return f"reaction: {m.phrase}"
             for sentence in _SENTENCE.findall(text):
                 context = find(sentence, esc.usage_context, lex)
-                if not context and not in_use:
+                since = bool(find(sentence, esc.since_use, lex))  # "itchy bumps since I started using it"
+                if not context and not in_use and not since:
                     continue
-                after = sentence[context[0].start :] if context else sentence
+                after = sentence[context[0].start :] if context and not since else sentence
                 weak = [m for m in find(after, esc.reaction_weak, lex) if not m.negated]
                 if weak and not re.search(r"还是|总是|still|always", after[: weak[0].start], re.I):
                     return f"reaction: {weak[0].phrase} ({context[0].phrase if context else 'in use'})"

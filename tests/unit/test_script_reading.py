@@ -78,8 +78,10 @@ def test_colloquial_confirmations_confirm_the_need(analyzer, reply):
 
 
 def test_a_confirmation_that_adds_detail_keeps_the_detail(analyzer):
-    reading = analyzer.analyze(chat("脸上老出油还长闭口", RESTATE, "嗯呐，主要是两颊，还有点黑头"))
-    assert reading.slots.need_confirmed and "pores" in reading.slots.concerns
+    """SCRIPT.md: "嗯呐，主要是两颊" is still a confirmation. A new concern is not a detail (see
+    test_a_yes_that_brings_a_new_concern_is_restated_again)."""
+    reading = analyzer.analyze(chat("脸上老出油还长闭口", RESTATE, "嗯呐，主要是下巴，下午出油最明显"))
+    assert reading.slots.need_confirmed and reading.slots.concerns == ["oil-control", "acne"]
     assert Act.affirm in reading.acts
 
 
@@ -374,3 +376,52 @@ def test_asking_for_products_right_after_the_proposal_accepts_it_but_sets_no_exp
         "别讲道理了 直接推荐",
     )
     assert stage(analyzer, conversation) is Stage.confirm_expectation
+
+
+@pytest.mark.parametrize(
+    "yes",
+    [
+        "That is correct. Thank you for being so patient.",
+        "sorry fell asleep last night [Facepalm] yes that's it",
+    ],
+)
+def test_formal_yeses_and_yeses_after_an_aside(analyzer, yes):
+    conversation = chat(
+        "my skin is so dry and flaky",
+        "So your skin is dry and flaky and you'd like it comfortable, right?",
+        yes,
+    )
+    assert stage(analyzer, conversation) is Stage.propose
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["对对对。另外我最近眼下黑眼圈也很重", "yes!! oh and I've been breaking out on my jaw too"],
+)
+def test_a_yes_that_brings_a_new_concern_is_restated_again(analyzer, answer):
+    conversation = chat("脸干 起皮", "您是干皮，脸上起皮，想把保湿做好，对吗？", answer)
+    reading = analyzer.analyze(conversation)
+    assert derive_stage(reading.slots)[0] is Stage.uncover_need and len(reading.slots.concerns) >= 2
+
+
+@pytest.mark.parametrize(
+    "conversation",
+    [
+        chat("my cheeks got itchy red bumps since I started using the serum"),
+        turns(
+            ("o", "Hi Mia! How are you getting on with the cleanser?"),
+            ("c", "not great tbh, my chin stings and it's red"),
+        ),
+        chat("收到的精华跟我之前买的味道不一样 盒子上的码也扫不出来 这是正品吗"),
+        chat("the seal was already broken when I opened it and it smells weird"),
+    ],
+)
+def test_reactions_and_quality_disputes_in_their_other_shapes_escalate(analyzer, conversation):
+    assert stage(analyzer, conversation) is Stage.escalate
+
+
+def test_a_product_bought_elsewhere_is_not_ours_to_react_to(analyzer):
+    conversation = chat(
+        "干皮 冬天起皮", "洗脸用的什么呀？起皮在哪些地方？", "就超市买的洗面奶 起皮主要在嘴周"
+    )
+    assert stage(analyzer, conversation) is Stage.uncover_need
