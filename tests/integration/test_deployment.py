@@ -226,9 +226,9 @@ def test_the_console_and_the_api_share_one_postgres_log_and_one_chroma_server(
         assert not at.exception, at.exception
         at.selectbox(key="customer_id").set_value(customer).run()
         at.text_area(key="draft_input").input("对的，我是油皮").run()
-        next(b for b in at.button if "Draft" in b.label).click().run()
+        at.button(key="make_draft").click().run()
         assert not at.exception, at.exception
-        next(b for b in at.button if b.key == "approve_0").click().run()
+        at.button(key="approve").click().run()
         assert not at.exception, at.exception
         state.reset_caches()
 
