@@ -1,43 +1,29 @@
-"""Product catalogs (CSV, JSON, YAML, XLSX) read row by row into Products, with a column mapping.
+"""Product catalogs (CSV, JSON, YAML, XLSX) read row by row into Products, through a column mapping.
 
 Canonical columns: id, name, category, price, skin_types, concerns, key_ingredients, description,
-usage, cautions (plus optional name_en, aliases, size). Lists are `;`-separated. Bad rows are
-reported with their row number and skipped; unknown vocabulary is reported and the rest kept.
+usage, cautions (plus optional name_en, aliases, size), found by `columns.guess_mapping` or given.
+Lists are `;`-separated. A bad field rejects its row (reported with the row number and field), a
+duplicate id rejects the later row naming the first; unknown vocabulary is reported and the rest
+kept. Problems of the whole file raise IngestError before or while rows are read.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from assistant.analysis.profile import normalize_term
 from assistant.errors import IngestError
+from assistant.knowledge.columns import FIELDS, ColumnMapping, guess_mapping
+from assistant.knowledge.prices import parse_price
+from assistant.knowledge.rows import MAX_FIELD_CHARS, open_rows
 from assistant.lexicon import contains, lexicons
 from assistant.models import CAUTIONS, VOCAB_ZH, Product
 
-FIELDS = (
-    "id",
-    "name",
-    "name_en",
-    "aliases",
-    "category",
-    "price",
-    "size",
-    "skin_types",
-    "concerns",
-    "key_ingredients",
-    "description",
-    "usage",
-    "cautions",
-)
 REQUIRED = ("id", "name", "price")
 LIST_FIELDS = ("aliases", "skin_types", "concerns", "key_ingredients", "cautions")
 _CAUTION_SYNONYMS = {
@@ -63,13 +49,14 @@ _SKIN_WORDS = {
 @dataclass
 class RowIssue:
     source: str
-    row: int
+    row: int | None  # None: the file's front matter or header, not a row
     field: str
     message: str
     severity: str = "error"  # error: row rejected; warning: row kept
 
     def __str__(self) -> str:
-        return f"{self.source}, row {self.row}, field {self.field!r}: {self.message}"
+        row = f", row {self.row}" if self.row is not None else ""
+        return f"{self.source}{row}, field {self.field!r}: {self.message}"
 
 
 def split_list(value: Any) -> list[str]:
@@ -80,23 +67,7 @@ def split_list(value: Any) -> list[str]:
     return [p.strip() for p in re.split(r"[;；|]|,\s*(?:and\s+)?|、|，", str(value)) if p.strip()]
 
 
-def parse_price(value: Any) -> float:
-    text = (
-        str(value)
-        .replace(",", "")
-        .replace("¥", "")
-        .replace("￥", "")
-        .replace("$", "")
-        .replace("元", "")
-        .strip()
-    )
-    match = re.search(r"\d+(?:\.\d+)?", text)
-    if not match:
-        raise ValueError(f"not a price: {value!r}")
-    return float(match.group(0))
-
-
-def _vocab(values: list[str], kind: str, issues: list[str]) -> list[str]:
+def normalize_vocab(values: list[str], kind: str, issues: list[str]) -> list[str]:
     out: list[str] = []
     for value in values:
         low = value.strip().lower()
@@ -135,16 +106,24 @@ def _normalize_loosely(value: str, kind: str) -> list[str]:
     return found
 
 
-def product_from_row(row: dict[str, Any], source: str, line: int) -> tuple[Product | None, list[RowIssue]]:
+def product_from_row(
+    row: dict[str, Any], source: str, line: int, currency: str = "CNY", usd_to_cny: float = 7.2
+) -> tuple[Product | None, list[RowIssue]]:
     """A Product from one mapped row, or None with the reasons; warnings for unknown vocabulary."""
     issues: list[RowIssue] = []
+    long = [f for f in FIELDS if isinstance(row.get(f), str) and len(row[f]) > MAX_FIELD_CHARS]
+    if long:
+        return None, [
+            RowIssue(source, line, f, f"{len(row[f]):,} characters, over the limit of {MAX_FIELD_CHARS:,}")
+            for f in long
+        ]
     if "id" not in row and str(row.get("name") or "").strip():  # a catalog without ids: derive stable ones
         row = {**row, "id": "P-" + hashlib.sha1(str(row["name"]).strip().encode()).hexdigest()[:10]}
-    missing = [f for f in REQUIRED if not str(row.get(f) or "").strip()]
+    missing = [f for f in REQUIRED if not str(row.get(f) if row.get(f) is not None else "").strip()]
     if missing:
         return None, [RowIssue(source, line, f, "required value is missing") for f in missing]
     try:
-        price = parse_price(row["price"])
+        price = parse_price(row["price"], currency, usd_to_cny)
     except ValueError as exc:
         return None, [RowIssue(source, line, "price", str(exc))]
     data: dict[str, Any] = {f: str(row.get(f) or "").strip() for f in FIELDS if f not in LIST_FIELDS}
@@ -154,7 +133,7 @@ def product_from_row(row: dict[str, Any], source: str, line: int) -> tuple[Produ
         values = split_list(row.get(field))
         if field in ("skin_types", "concerns", "cautions"):
             problems: list[str] = []
-            values = _vocab(values, field, problems)
+            values = normalize_vocab(values, field, problems)
             issues.extend(RowIssue(source, line, field, p, "warning") for p in problems)
         data[field] = values
     for optional in ("name_en", "size"):
@@ -162,73 +141,42 @@ def product_from_row(row: dict[str, Any], source: str, line: int) -> tuple[Produ
     return Product(**data), issues
 
 
-def _mapped(row: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
-    """Canonical field -> value, through `mapping` (field=column) then same-named columns."""
-    lowered = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
-    out = {}
-    for field in FIELDS:
-        column = mapping.get(field, field).strip().lower()
-        if column in lowered:
-            out[field] = lowered[column]
-    return out
+class Catalog:
+    """One catalog file: its column mapping, known before any row is read, and its products.
 
+    IngestError when the required columns cannot be found (naming them and the columns seen)."""
 
-def iter_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, raw row) from a catalog file, streaming for CSV and XLSX."""
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv"):
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle, delimiter="\t" if suffix == ".tsv" else ",")
-            if not reader.fieldnames:
-                return
-            try:
-                for row in reader:
-                    if None in row:  # more cells than headers
-                        yield (
-                            reader.line_num,
-                            {"__error__": f"{len(row[None])} more cells than the header has"},
-                        )
-                        continue
-                    yield reader.line_num, row
-            except csv.Error as exc:
-                raise IngestError(f"malformed CSV: {exc}", source=path.name, row=reader.line_num) from exc
-    elif suffix in (".json", ".yaml", ".yml"):
-        text = path.read_text(encoding="utf-8")
-        try:
-            data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
-        except (json.JSONDecodeError, yaml.YAMLError) as exc:
-            raise IngestError(f"cannot parse: {exc}", source=path.name) from exc
-        if isinstance(data, dict):
-            data = data.get("products", data.get("items"))
-        if not isinstance(data, list):
-            raise IngestError("expected a list of products (or {products: [...]})", source=path.name)
-        for i, item in enumerate(data, start=1):
-            yield i, item if isinstance(item, dict) else {"__error__": "not an object"}
-    elif suffix == ".xlsx":
-        from openpyxl import load_workbook
+    def __init__(self, path: Path, source: str, given: dict[str, str] | None = None, usd_to_cny: float = 7.2):
+        self.source = source
+        self.usd_to_cny = usd_to_cny
+        self.headers, self._rows = open_rows(path, source)
+        self.mapping: ColumnMapping = guess_mapping(self.headers, given)
+        if self.mapping.missing:
+            raise IngestError(self.mapping.missing_message(self.headers), source=source)
 
-        try:
-            sheet = load_workbook(path, read_only=True, data_only=True).active
-        except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException on corrupt files
-            raise IngestError(f"cannot open the workbook: {exc}", source=path.name) from exc
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(h or "").strip() for h in next(rows, [])]
-        for i, values in enumerate(rows, start=2):
-            if any(v is not None for v in values):
-                yield i, dict(zip(header, values, strict=False))
-    else:
-        raise IngestError(f"unsupported catalog format {suffix!r}", source=path.name)
+    def __iter__(self) -> Iterator[tuple[Product | None, list[RowIssue]]]:
+        first_row: dict[str, int] = {}
+        for line, raw in self._rows:
+            if "__error__" in raw:
+                yield None, [RowIssue(self.source, line, "*", raw["__error__"])]
+                continue
+            row = self.mapping.apply(raw)
+            product, issues = product_from_row(row, self.source, line, self.mapping.currency, self.usd_to_cny)
+            if product is not None and first_row.setdefault(product.id, line) != line:
+                first = first_row[product.id]
+                if "id" in row:
+                    message = f"duplicate id {product.id!r}: row {first} has it too; this row is rejected"
+                else:  # ids derived from names
+                    message = f"duplicate product: row {first} has the same name; this row is rejected"
+                yield None, [RowIssue(self.source, line, "id" if "id" in row else "name", message)]
+                continue
+            yield product, issues
 
 
 def read_catalog(
-    path: Path, source: str, mapping: dict[str, str] | None = None
-) -> Iterator[tuple[Product | None, list[RowIssue]]]:
-    mapping = mapping or {}
-    for line, raw in iter_rows(path):
-        if "__error__" in raw:
-            yield None, [RowIssue(source, line, "*", raw["__error__"])]
-            continue
-        yield product_from_row(_mapped(raw, mapping), source, line)
+    path: Path, source: str, mapping: dict[str, str] | None = None, usd_to_cny: float = 7.2
+) -> Catalog:
+    return Catalog(path, source, mapping, usd_to_cny)
 
 
 def product_text(product: Product) -> str:

@@ -9,7 +9,9 @@ from typing import Literal
 
 import yaml
 
-from assistant.errors import IngestError
+from assistant.errors import IngestError, InputError
+from assistant.knowledge.catalog import normalize_vocab, split_list
+from assistant.textio import read_text, yaml_error
 
 DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
@@ -29,6 +31,7 @@ class Document:
     sections: list[Section]
     skin_types: list[str] = field(default_factory=list)
     concerns: list[str] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (front-matter field, message)
 
 
 def _sections_from_headings(lines: list[tuple[int, str] | str], title: str) -> list[Section]:
@@ -61,7 +64,12 @@ def _markdown(text: str, default_title: str) -> tuple[dict, str, list[tuple[int,
         try:
             meta = yaml.safe_load(match.group(1)) or {}
         except yaml.YAMLError as exc:
-            raise IngestError(f"front matter is not valid YAML: {exc}") from exc
+            raise IngestError(f"front matter is not valid YAML: {yaml_error(exc)}") from None
+        if not isinstance(meta, dict):
+            raise IngestError(
+                f"front matter must be `key: value` lines (title, kind, skin_types, concerns), "
+                f"not {'a list' if isinstance(meta, list) else 'a single value'}"
+            )
         text = text[match.end() :]
     lines: list[tuple[int, str] | str] = []
     title = str(meta.get("title") or "")
@@ -77,10 +85,10 @@ def _markdown(text: str, default_title: str) -> tuple[dict, str, list[tuple[int,
     return meta, title or default_title, lines
 
 
-def _html(path: Path) -> tuple[str, list[tuple[int, str] | str]]:
+def _html(text: str) -> tuple[str, list[tuple[int, str] | str]]:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(path.read_bytes(), "html.parser")
+    soup = BeautifulSoup(text, "html.parser")
     for tag in soup(["script", "style", "nav", "footer"]):
         tag.decompose()
     title = soup.title.get_text(strip=True) if soup.title else ""
@@ -138,14 +146,14 @@ def read_document(path: Path, kind: str | None = None) -> Document:
     meta: dict = {}
     try:
         if suffix in (".md", ".markdown"):
-            meta, title, lines = _markdown(path.read_text(encoding="utf-8"), default_title)
+            meta, title, lines = _markdown(read_text(path), default_title)
         elif suffix == ".txt":
-            text = path.read_text(encoding="utf-8")
+            text = read_text(path)
             first = text.strip().splitlines()[0] if text.strip() else default_title
             title = first[:60]
             lines = [*text.splitlines()]
         elif suffix in (".html", ".htm"):
-            title, lines = _html(path)
+            title, lines = _html(read_text(path))
             title = title or default_title
         elif suffix == ".pdf":
             title, lines = default_title, _pdf(path)
@@ -155,8 +163,8 @@ def read_document(path: Path, kind: str | None = None) -> Document:
             raise IngestError(
                 f"unsupported file type {suffix!r}; use {', '.join(DOCUMENT_SUFFIXES)} or a catalog"
             )
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
+    except InputError as exc:  # not text, or in no encoding we know
+        raise IngestError(str(exc)) from None
     doc_kind = kind or str(meta.get("kind") or ("faq" if "faq" in path.stem.lower() else "article"))
     if doc_kind not in ("article", "faq"):
         raise IngestError(f"kind must be article or faq, not {doc_kind!r}")
@@ -167,10 +175,17 @@ def read_document(path: Path, kind: str | None = None) -> Document:
             for s in sections
             if " > " in s.heading
         ]
+    lists: dict[str, list[str]] = {}
+    warnings: list[tuple[str, str]] = []
+    for name in ("skin_types", "concerns"):  # `skin_types: oily` is a list of one
+        problems: list[str] = []
+        lists[name] = normalize_vocab(split_list(meta.get(name)), name, problems)
+        warnings.extend((name, problem) for problem in problems)
     return Document(
         title=title,
         kind="faq" if doc_kind == "faq" else "article",
         sections=sections,
-        skin_types=list(meta.get("skin_types") or []),
-        concerns=list(meta.get("concerns") or []),
+        skin_types=lists["skin_types"],
+        concerns=lists["concerns"],
+        warnings=warnings,
     )

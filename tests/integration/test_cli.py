@@ -111,6 +111,8 @@ def test_kb_commands(tmp_path):
     assert hits[0]["chunk"]["product_id"] == "X1" and hits[0]["matched_terms"]
     stats = json.loads(run_cli("kb", "stats", "--json", data_dir=tmp_path / "d").stdout)
     assert stats["sources"] == 1 and stats["products"] == 1
-    assert run_cli("kb", "remove", "cat.csv", data_dir=tmp_path / "d").returncode == 0
+    source = f"{tmp_path.name}/cat.csv"
+    assert stats["source_list"][0]["source"] == source
+    assert run_cli("kb", "remove", source, data_dir=tmp_path / "d").returncode == 0
     assert json.loads(run_cli("kb", "stats", "--json", data_dir=tmp_path / "d").stdout)["sources"] == 0
-    assert run_cli("kb", "remove", "cat.csv", data_dir=tmp_path / "d").returncode == 2
+    assert run_cli("kb", "remove", source, data_dir=tmp_path / "d").returncode == 2

@@ -102,7 +102,7 @@ def kb_folder(tmp_path: Path) -> Path:
 def test_bad_rows_are_reported_with_row_numbers_and_good_rows_kept(kb, tmp_path):
     path = write(tmp_path, "cat.csv", CATALOG)
     report = kb.ingestor().ingest([path])
-    assert report.added == ["cat.csv"]
+    assert report.added == [f"{tmp_path.name}/cat.csv"]  # a file is keyed under its own folder
     products = {p.id: p for p in kb.products()}
     assert set(products) == {"A1", "A2", "A5"}
     errors = {(i.row, i.field) for i in report.issues if i.severity == "error"}
@@ -174,7 +174,7 @@ def test_articles_in_every_format(kb, tmp_path):
         ("reapplied", "d.pdf"),
     ):
         hits = kb.search(query, k=1)
-        assert hits and hits[0].chunk.source == source, query
+        assert hits and hits[0].chunk.source == f"{tmp_path.name}/{source}", query
     html = kb.search("乳化", k=1)[0].chunk
     assert html.heading == "卸妆指南 > 卸妆 > 注意" and html.kind == "article"
 
@@ -251,9 +251,10 @@ def test_empty_corrupt_and_unsupported_files(kb, tmp_path):
             )
         ]
     )
-    assert report.skipped == ["empty.md"] and "empty" in report.errors[0]
+    assert report.skipped == [f"{tmp_path.name}/empty.md"] and "empty" in report.errors[0]
     assert sorted(report.rejected) == sorted(
-        ["broken.pdf", "broken.docx", "broken.xlsx", "bad.json", "latin1.md", "tool.exe"]
+        f"{tmp_path.name}/{name}"
+        for name in ("broken.pdf", "broken.docx", "broken.xlsx", "bad.json", "latin1.md", "tool.exe")
     )
     assert any("UTF-8" in e for e in report.errors) and any("unsupported" in e for e in report.errors)
     assert kb.store.count() == 0 and kb.store.source_records() == {}  # nothing half-written
@@ -265,12 +266,13 @@ def test_large_csv_is_streamed(tmp_path):
         handle.write("id,name,category,price,skin_types,concerns,description\n")
         for i in range(60_000):
             handle.write(f"P{i},产品{i},serum,{50 + i % 300},oily,acne,{'很长的描述' * 20}\n")
-    assert path.stat().st_size > 10_000_000
+    assert path.stat().st_size > 18_000_000
     tracemalloc.start()
     count = sum(1 for product, _ in read_catalog(path, "big.csv") if product)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert count == 60_000 and peak < 5_000_000  # never the whole file in memory
+    # never the whole file (20 MB) in memory: what grows is the id → first row table for duplicates
+    assert count == 60_000 and peak < 10_000_000
 
 
 def test_store_refuses_another_embedder(settings, tmp_path):
