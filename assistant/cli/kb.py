@@ -67,6 +67,10 @@ def ingest(
     else:
         summary = report.summary()
         typer.echo(" · ".join(f"{k} {v}" for k, v in summary.items()) + f" · {report.seconds:.1f}s")
+        for source, columns in report.mappings.items():
+            typer.echo(f"  columns of {source}: {columns.describe()}")
+        for line in report.migrated:
+            typer.echo(f"  re-keyed by its path: {line}")
         for error in report.errors:
             typer.echo(f"  {error}", err=True)
         for issue in report.issues[:50]:

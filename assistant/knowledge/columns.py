@@ -103,16 +103,21 @@ def _score(header: str, field: str) -> tuple[int, int] | None:
     return (1, max(contained)[0]) if contained else None
 
 
-def guess_mapping(headers: Sequence[str], given: dict[str, str] | None = None) -> ColumnMapping:
-    """The column for each canonical field: `given` first (field → column), then the best guess.
-
-    Each header feeds at most one field. InputError when `given` names a field that does not exist."""
-    given = given or {}
+def check_given(given: dict[str, str]) -> dict[str, str]:
+    """`given` itself; InputError naming a field that does not exist and the closest one that does."""
     for field in given:
         if field not in FIELDS:
             close = difflib.get_close_matches(field, FIELDS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise InputError(f"--map {field}=…: unknown field {field!r}{hint}; fields: {', '.join(FIELDS)}")
+    return given
+
+
+def guess_mapping(headers: Sequence[str], given: dict[str, str] | None = None) -> ColumnMapping:
+    """The column for each canonical field: `given` first (field → column), then the best guess.
+
+    Each header feeds at most one field. InputError when `given` names a field that does not exist."""
+    given = check_given(given or {})
     mapping = ColumnMapping()
     present = [str(h) for h in headers if str(h or "").strip()]
     by_norm = {normalize_header(h): h for h in reversed(present)}  # the first of equal headers wins

@@ -23,7 +23,7 @@ from typing import Any
 from assistant.errors import IngestError
 from assistant.knowledge.catalog import RowIssue, product_text, read_catalog
 from assistant.knowledge.chunking import chunk_text
-from assistant.knowledge.columns import ColumnMapping
+from assistant.knowledge.columns import ColumnMapping, check_given
 from assistant.knowledge.documents import DOCUMENT_SUFFIXES, read_document
 from assistant.knowledge.sources import Target, discover, legacy_key, save_upload
 from assistant.models import Chunk, Product
@@ -56,7 +56,7 @@ class IngestReport:
     def summary(self) -> dict[str, int]:
         return {
             name: len(getattr(self, name))
-            for name in ("added", "updated", "unchanged", "removed", "rejected", "skipped")
+            for name in ("added", "updated", "unchanged", "removed", "migrated", "rejected", "skipped")
         } | {"chunks_written": self.chunks_written, "row_issues": len(self.issues)}
 
     def to_dict(self) -> dict[str, Any]:
@@ -125,6 +125,7 @@ class Ingestor:
         prune: bool,
     ) -> IngestReport:
         started = time.perf_counter()
+        check_given(mapping)
         known = self.store.source_records()
         seen: set[str] = set()
         prefixes = {t.prefix for t in targets if t.prefix}
