@@ -143,5 +143,9 @@ def reset(yes: bool = typer.Option(False, "--yes", help="Do not ask for confirma
     """Delete everything in the knowledge store."""
     if not yes and not typer.confirm("Delete every source and chunk of the knowledge store?"):
         raise typer.Exit(1)
-    _kb().store.reset()
+    from assistant.knowledge.demo import forget_demo_knowledge
+
+    kb = _kb()
+    kb.store.reset()
+    forget_demo_knowledge(kb.settings)
     typer.echo("knowledge store reset")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.embedding import build_embedder
+from assistant.knowledge.demo import ensure_demo_knowledge
 from assistant.knowledge.ingest import Ingestor, IngestReport
 from assistant.models import Chunk, Hit, Product
 from assistant.retrieval import Filters, Retriever
@@ -69,13 +70,12 @@ class KnowledgeBase:
 
     # -- writing ----------------------------------------------------------------------
     def ingestor(self) -> Ingestor:
-        return Ingestor(self.store, self.settings.chunk_size, self.settings.chunk_overlap)
+        s = self.settings
+        return Ingestor(self.store, s.chunk_size, s.chunk_overlap, s.usd_to_cny)
 
     def remove_source(self, source: str) -> bool:
         return self.store.remove_source(source)
 
     def ensure_demo(self) -> IngestReport | None:
         """On first use, ingest the demo knowledge so the app works out of the box."""
-        if self.store.source_records() or not Path(self.settings.knowledge_dir).exists():
-            return None
-        return self.ingestor().ingest([Path(self.settings.knowledge_dir)])
+        return ensure_demo_knowledge(self.ingestor(), self.settings)
