@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.knowledge.base import KnowledgeBase
 from assistant.knowledge.ingest import Ingestor, IngestReport
 from assistant.knowledge.sources import Target
-from assistant.pipeline import Assistant
 from assistant.retrieval import Filters
 from assistant.settings import load_settings
 from tests.support import run_cli
@@ -22,14 +22,14 @@ HEADER = "id,name,category,price,skin_types,concerns\n"
 
 
 @pytest.fixture
-def assistant(tmp_path) -> Assistant:
-    return Assistant(load_settings(ASSISTANT_DATA_DIR=str(tmp_path / "data")))
+def kb(tmp_path) -> KnowledgeBase:
+    return KnowledgeBase.open(load_settings(ASSISTANT_DATA_DIR=str(tmp_path / "data")))
 
 
-def no_orphans(assistant: Assistant) -> bool:
+def no_orphans(kb: KnowledgeBase) -> bool:
     """Every chunk in the store is listed by a source's manifest."""
-    records = assistant.store.source_records()
-    return assistant.store.count() == sum(len(r.chunk_ids) for r in records.values())
+    records = kb.store.source_records()
+    return kb.store.count() == sum(len(r.chunk_ids) for r in records.values())
 
 
 def big_catalog(rows: int = 3000, bad_row: int | None = None, price_offset: int = 50) -> bytes:
@@ -55,13 +55,13 @@ def zipped() -> bytes:
     return buffer.getvalue()
 
 
-def test_a_folder_goes_on_past_every_bad_file_and_still_prunes(assistant, tmp_path):
+def test_a_folder_goes_on_past_every_bad_file_and_still_prunes(kb, tmp_path):
     root = tmp_path / "kb"
     write(root, "a/big.csv", big_catalog())
     write(root, "gone.md", "# 将被删除\n这篇文章稍后会被删除。\n")
-    first = assistant.ingestor().ingest([root])
-    assert sorted(first.added) == ["kb/a/big.csv", "kb/gone.md"] and no_orphans(assistant)
-    before = assistant.store.count()
+    first = kb.ingestor().ingest([root])
+    assert sorted(first.added) == ["kb/a/big.csv", "kb/gone.md"] and no_orphans(kb)
+    before = kb.store.count()
 
     (root / "gone.md").unlink()
     write(root, "a/big.csv", big_catalog(bad_row=2400, price_offset=60))  # changed, and broken at row 2,400
@@ -71,7 +71,7 @@ def test_a_folder_goes_on_past_every_bad_file_and_still_prunes(assistant, tmp_pa
     write(root, "c/list.md", "---\n- a\n- b\n---\n# T\n正文。\n")
     write(root, "c/scalar.md", "---\njust words\n---\n# T\n正文。\n")
     write(root, "d/oily.md", "---\nskin_types: oily\n---\n# 油皮\n油皮要温和清洁。\n")
-    report = assistant.ingestor().ingest([root])
+    report = kb.ingestor().ingest([root])
 
     assert sorted(report.added) == ["kb/b/gbk.csv", "kb/b/utf16.json", "kb/d/oily.md"]
     assert sorted(report.rejected) == ["kb/a/big.csv", "kb/c/list.md", "kb/c/scalar.md", "kb/c/zip.csv"]
@@ -80,35 +80,35 @@ def test_a_folder_goes_on_past_every_bad_file_and_still_prunes(assistant, tmp_pa
     assert "kb/a/big.csv, row 2400: byte 0xff is not valid UTF-8" in errors
     assert "kb/c/zip.csv: this is a ZIP archive" in errors and "kb/c/list.md: front matter" in errors
     # the failed update left nothing: the previous version of big.csv is still whole, no orphan chunk
-    assert no_orphans(assistant)
-    products = {p.id: p for p in assistant.retriever.products()}
+    assert no_orphans(kb)
+    products = {p.id: p for p in kb.products()}
     assert products["B1"].price == 51 and products["G1"].skin_types == ["oily"] and products["U1"].price == 88
-    assert assistant.store.count() == before - 1 + 3  # - gone.md + gbk.csv, utf16.json, oily.md
-    oily = assistant.retriever.search("油皮 温和清洁", k=1, filters=Filters(kind="article"))[0].chunk
+    assert kb.store.count() == before - 1 + 3  # - gone.md + gbk.csv, utf16.json, oily.md
+    oily = kb.search("油皮 温和清洁", k=1, filters=Filters(kind="article"))[0].chunk
     assert oily.source == "kb/d/oily.md" and oily.skin_types == ["oily"]
 
 
-def test_a_new_file_that_fails_half_way_leaves_no_chunk(assistant, tmp_path):
-    before = assistant.store.count()
+def test_a_new_file_that_fails_half_way_leaves_no_chunk(kb, tmp_path):
+    before = kb.store.count()
     path = write(
         tmp_path, "big.csv", big_catalog(bad_row=2400)
     )  # 2 batches of 1,000 written before row 2,400
-    report = assistant.ingestor().ingest([path])
+    report = kb.ingestor().ingest([path])
     assert report.rejected == [f"{tmp_path.name}/big.csv"] and "row 2400" in report.errors[0]
-    assert assistant.store.count() == before == 0 and assistant.store.source_records() == {}
+    assert kb.store.count() == before == 0 and kb.store.source_records() == {}
 
 
-def test_two_files_with_the_same_name_are_two_sources(assistant, tmp_path):
+def test_two_files_with_the_same_name_are_two_sources(kb, tmp_path):
     a = write(tmp_path, "shop-a/faq.md", "---\nkind: faq\n---\n# A\n## 多久发货？\n付款后24小时内发货。\n")
     b = write(tmp_path, "shop-b/faq.md", "---\nkind: faq\n---\n# B\n## 可以退货吗？\n七天无理由退货。\n")
-    report = assistant.ingestor().ingest([a, b])
+    report = kb.ingestor().ingest([a, b])
     assert report.added == ["shop-a/faq.md", "shop-b/faq.md"]
-    assert set(assistant.store.source_records()) == {"shop-a/faq.md", "shop-b/faq.md"}
-    assert assistant.retriever.search("发货", k=1)[0].chunk.source == "shop-a/faq.md"
-    assert assistant.retriever.search("退货", k=1)[0].chunk.source == "shop-b/faq.md"
+    assert set(kb.store.source_records()) == {"shop-a/faq.md", "shop-b/faq.md"}
+    assert kb.search("发货", k=1)[0].chunk.source == "shop-a/faq.md"
+    assert kb.search("退货", k=1)[0].chunk.source == "shop-b/faq.md"
 
 
-def test_a_store_keyed_by_bare_file_names_is_migrated_without_duplicates(assistant, tmp_path, monkeypatch):
+def test_a_store_keyed_by_bare_file_names_is_migrated_without_duplicates(kb, tmp_path, monkeypatch):
     catalog = write(tmp_path, "shop/catalog.csv", HEADER + "M1,面霜,moisturizer,99,oily,acne\n")
     faq = write(tmp_path, "shop/faq.md", "---\nkind: faq\n---\n# F\n## 多久发货？\n48小时内。\n")
     with monkeypatch.context() as patch:  # what the previous version wrote: bare names, its own hash salt
@@ -118,30 +118,28 @@ def test_a_store_keyed_by_bare_file_names_is_migrated_without_duplicates(assista
             lambda self, kind, mapping, version="v1": f"{kind}|{sorted(mapping.items())}|400|60|v1",
         )
         targets = [Target(catalog, "catalog.csv"), Target(faq, "faq.md")]
-        Ingestor(assistant.store)._run(targets, IngestReport(), None, {}, None, prune=False)
-    assert set(assistant.store.source_records()) == {"catalog.csv", "faq.md"}
+        Ingestor(kb.store)._run(targets, IngestReport(), None, {}, None, prune=False)
+    assert set(kb.store.source_records()) == {"catalog.csv", "faq.md"}
     faq.write_text(
         faq.read_text(encoding="utf-8") + "## 可以退货吗？\n可以。\n", encoding="utf-8"
     )  # changed since
-    report = assistant.ingestor().ingest([catalog, faq])
+    report = kb.ingestor().ingest([catalog, faq])
     assert sorted(report.migrated) == ["catalog.csv → shop/catalog.csv", "faq.md → shop/faq.md"]
-    assert set(assistant.store.source_records()) == {"shop/catalog.csv", "shop/faq.md"} and no_orphans(
-        assistant
-    )
-    assert [p.id for p in assistant.retriever.products()] == ["M1"]
-    again = assistant.ingestor().ingest([catalog, faq])
+    assert set(kb.store.source_records()) == {"shop/catalog.csv", "shop/faq.md"} and no_orphans(kb)
+    assert [p.id for p in kb.products()] == ["M1"]
+    again = kb.ingestor().ingest([catalog, faq])
     assert again.chunks_written == 0 and not again.migrated and len(again.unchanged) == 2
 
 
-def test_uploads_are_keyed_by_name_and_content(assistant, tmp_path):
+def test_uploads_are_keyed_by_name_and_content(kb, tmp_path):
     first = HEADER + "U1,面霜,moisturizer,99,oily,acne\n"
     second = HEADER + "U2,精华,serum,199,oily,acne\n"
-    report = assistant.ingestor().ingest_uploads(
+    report = kb.ingestor().ingest_uploads(
         [("catalog.csv", first.encode()), ("catalog.csv", second.encode())], tmp_path / "uploads"
     )
     assert len(report.added) == 2 and all(s.startswith("uploads/catalog.csv#") for s in report.added)
-    assert {p.id for p in assistant.retriever.products()} == {"U1", "U2"}
-    again = assistant.ingestor().ingest_uploads([("catalog.csv", first.encode())], tmp_path / "uploads")
+    assert {p.id for p in kb.products()} == {"U1", "U2"}
+    again = kb.ingestor().ingest_uploads([("catalog.csv", first.encode())], tmp_path / "uploads")
     assert again.unchanged == report.added[:1]
 
 
