@@ -1,9 +1,17 @@
-"""Suite files (YAML) validated by pydantic; `assistant eval schema` exports the JSON schema for editors."""
+"""Suite files (YAML) validated by pydantic; `assistant eval schema` exports the JSON schema for editors.
+
+Strict, because a suite that silently ignores a misspelled key "passes" without checking anything:
+an unknown key anywhere (suite, case, expect, thresholds) is an error naming it and the closest
+valid one; a suite is UTF-8 text; `knowledge:` must stay inside the suite's folder.
+"""
 
 from __future__ import annotations
 
+import difflib
+import math
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -11,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from assistant.analysis.profile import parse_profile
 from assistant.errors import AssistantError
 from assistant.models import Conversation, Stage
+from assistant.textio import yaml_error
 from assistant.transcript import conversation_from_turns, parse_conversation
 
 
@@ -41,7 +50,7 @@ class Expect(BaseModel):
 
 
 class Case(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     id: str = Field(min_length=1)
     conversation: list[dict[str, str]] = Field(
         default_factory=list, description="oldest first; {customer: …} or {operator: …}"
@@ -53,6 +62,11 @@ class Case(BaseModel):
     )
     profile: dict[str, Any] = Field(default_factory=dict)
     expect: Expect
+    kinds: list[str] = Field(
+        default_factory=list, description="labels of what the case exercises (opening, slang …), for reports"
+    )
+    reference_reply: str | None = Field(None, description="the operator's approved reply (exported cases)")
+    source: str | None = Field(None, description="where the case came from (exported cases)")
 
     @model_validator(mode="after")
     def _one_source(self) -> Case:
@@ -104,22 +118,28 @@ class Thresholds(BaseModel):
     banned_claims: int | None = Field(None, ge=0)
     product_fit: float | None = Field(None, ge=0, le=1)
 
-    @model_validator(mode="after")
-    def _known(self) -> Thresholds:
-        unknown = sorted(set(self.model_extra or {}) - RATE_METRICS - COUNT_METRICS)
-        if unknown:
-            raise ValueError(
-                f"unknown metric {unknown}; known: {', '.join(sorted(RATE_METRICS | COUNT_METRICS))}"
-            )
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _known(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for name, value in data.items():
+            if name not in RATE_METRICS | COUNT_METRICS:
+                raise ValueError(f"unknown metric {name!r}{closest(name, RATE_METRICS | COUNT_METRICS)}")
+            number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            if name in RATE_METRICS and not (number and 0 <= value <= 1):
+                raise ValueError(f"{name} is a rate: a number from 0 to 1, not {value!r}")
+            if name in COUNT_METRICS and not (number and value >= 0 and float(value).is_integer()):
+                raise ValueError(f"{name} is a count: a whole number ≥ 0, not {value!r}")
+        return data
 
 
 class Suite(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     suite: str = Field(min_length=1)
     description: str = ""
     knowledge: str | None = Field(
-        None, description="catalog or folder, relative to the suite file, ingested for the run"
+        None, description="catalog or folder inside the suite's folder (relative path), ingested for the run"
     )
     profile: dict[str, Any] = Field(default_factory=dict)
     thresholds: Thresholds = Field(default_factory=Thresholds)
@@ -142,6 +162,30 @@ class Suite(BaseModel):
         return (base / self.knowledge).resolve()
 
 
+def closest(name: str, valid: Iterable[str]) -> str:
+    """' (did you mean 'knowledge'?)', or the valid names when none is close."""
+    options = sorted(valid)
+    match = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else f"; valid: {', '.join(options)}"
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model that validates the object at `loc` (Suite, Case, Expect …), None past a plain value."""
+    model: type[BaseModel] = Suite
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        inner = [t for t in (field.annotation, *get_args(field.annotation)) if isinstance(t, type)]
+        found = next((t for t in inner if issubclass(t, BaseModel)), None)
+        if found is None:
+            return None
+        model = found
+    return model
+
+
 def _where(data: Any, loc: tuple[Any, ...]) -> str:
     """'case oily-ask-01, field expect.stage' from a pydantic error location."""
     if len(loc) >= 2 and loc[0] == "cases" and isinstance(loc[1], int):
@@ -156,27 +200,69 @@ def _where(data: Any, loc: tuple[Any, ...]) -> str:
     return f"field {'.'.join(str(p) for p in loc) or '(top level)'}"
 
 
-def load_suite(path: Path) -> Suite:
+def _explain(data: Any, exc: ValidationError) -> str:
+    """The first unknown key if there is one (a misspelled key also makes a required one missing),
+    else the first error; where it is and what is wrong."""
+    errors = exc.errors()
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    loc = tuple(err["loc"])
+    if err["type"] == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        valid = [f for f in (model.model_fields if model else []) if f != "path"]
+        return f"{_where(data, loc)}: unknown key {loc[-1]!r}{closest(str(loc[-1]), valid)}"
+    return f"{_where(data, loc)}: {err['msg'].removeprefix('Value error, ')}"
+
+
+def _read(path: Path) -> Any:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except OSError as exc:
         raise SuiteError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SuiteError(
+            f"{path}: line {line}: byte 0x{data[exc.start]:02x} is not UTF-8; save the suite as UTF-8"
+        ) from None
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise SuiteError(f"{path}: not valid YAML: {exc}") from None
+        raise SuiteError(f"{path}: not valid YAML: {yaml_error(exc)}") from None
+
+
+def _check_knowledge(suite: Suite, path: Path) -> None:
+    """`knowledge:` names a file or folder inside the suite's folder, and nothing in it leads out."""
+    if not suite.knowledge:
+        return
+    base = path.parent.resolve()
+    where = f"{path}: field knowledge"
+    if Path(suite.knowledge).is_absolute():
+        raise SuiteError(f"{where}: {suite.knowledge} is absolute; give a path inside the suite's folder")
+    target = suite.knowledge_path()
+    assert target is not None
+    if not target.is_relative_to(base):
+        raise SuiteError(f"{where}: {suite.knowledge} leads outside the suite's folder {base}")
+    if not target.exists():
+        raise SuiteError(f"{where}: {target} does not exist")
+    for item in target.rglob("*") if target.is_dir() else []:
+        if item.is_symlink() and not item.resolve().is_relative_to(base):
+            raise SuiteError(f"{where}: {item} is a link to {item.resolve()}, outside the suite's folder")
+
+
+def load_suite(path: Path) -> Suite:
+    data = _read(path)
     try:
         suite = Suite.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        message = err["msg"].removeprefix("Value error, ")
-        raise SuiteError(f"{path}: {_where(data, tuple(err['loc']))}: {message}") from None
+        raise SuiteError(f"{path}: {_explain(data, exc)}") from None
     for case in suite.cases:
         try:
             parse_profile({**suite.profile, **case.profile})
         except AssistantError as exc:
             raise SuiteError(f"{path}: case {case.id}, field profile: {exc}") from None
     suite.path = path
-    if suite.knowledge and not suite.knowledge_path().exists():  # type: ignore[union-attr]
-        raise SuiteError(f"{path}: field knowledge: {suite.knowledge_path()} does not exist")
+    _check_knowledge(suite, path)
     return suite
 
 
