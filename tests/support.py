@@ -46,6 +46,15 @@ def streamlit_command(script: Path | str, port: int) -> list[str]:
     ]
 
 
+def cli_env(data_dir: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a user's shell: their own data dir, no settings file, no keys from here."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENAI_"))}
+    environment.update(
+        {"ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_ENV_FILE": "/nonexistent", **(env or {})}
+    )
+    return environment
+
+
 def run_cli(
     *args: str,
     data_dir: Path,
@@ -54,10 +63,6 @@ def run_cli(
     timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
     """`python -m assistant ARGS` as a user runs it: its own data dir, no settings file, no keys from here."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "OPENAI_"))}
-    environment.update(
-        {"ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_ENV_FILE": "/nonexistent", **(env or {})}
-    )
     if isinstance(stdin, bytes):
         stdin = stdin.decode("utf-8")
     return subprocess.run(
@@ -65,7 +70,20 @@ def run_cli(
         input=stdin,
         capture_output=True,
         text=True,
-        env=environment,
+        env=cli_env(data_dir, env),
+        timeout=timeout,
+    )
+
+
+def run_cli_bytes(
+    *args: str | bytes, data_dir: Path, stdin: bytes | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[bytes]:
+    """`run_cli` with arguments and output as bytes, to check what reaches the terminal byte by byte."""
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        input=stdin,
+        capture_output=True,
+        env=cli_env(data_dir),
         timeout=timeout,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _CN_DIGITS = {
@@ -145,6 +146,8 @@ def parse_budget(text: str, usd_to_cny: float = 7.2) -> tuple[float, str] | None
             if a is None or a < 10:
                 continue
             value = max(a, b or 0)
+            if not math.isfinite(value):  # "预算999…9元" with hundreds of digits: not a budget
+                continue
             mod = (groups.get("mod") or "").lower()
             if mod in _AROUND:
                 value *= 1.1

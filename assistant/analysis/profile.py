@@ -49,7 +49,7 @@ class Profile(BaseModel):
 
     skin_types: list[str] | None = None
     concerns: list[str] | None = None
-    budget: float | None = Field(None, ge=0)
+    budget: float | None = Field(None, gt=0, allow_inf_nan=False)  # a finite positive CNY amount
     constraints: list[str] | None = None
     allergies: list[str] | None = None
     age: int | None = Field(None, ge=10, le=100)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from assistant.cli.terminal import clean_args, one_line
 from assistant.errors import AssistantError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -21,14 +22,15 @@ app = typer.Typer(
 
 
 def friendly(func: F) -> F:
-    """Run a command; an AssistantError prints `error: …` on stderr and exits with its code."""
+    """Run a command on its cleaned text arguments; an AssistantError prints one `error: …` line on
+    stderr and exits with its code (2 for bad input)."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            return func(*args, **clean_args(kwargs))
         except AssistantError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: {one_line(str(exc))}", err=True)
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
@@ -40,4 +42,16 @@ def main() -> None:
     app.add_typer(kb.app, name="kb")
     app.add_typer(db.app, name="db")
     app.add_typer(evals.app, name="eval")
-    sys.exit(app())
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        sys.exit(1)
+    except Exception as exc:  # click's usage errors (typer carries its own click): one line, exit 2
+        describe = getattr(exc, "format_message", None)
+        if describe is None:  # not a usage error: a fault, shown as one
+            raise
+        if message := one_line(describe()):  # empty after a command's help was shown for no arguments
+            typer.echo(f"error: {message} (see --help)", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(code if isinstance(code, int) else 0)

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from assistant.cli.app import friendly
+from assistant.cli.terminal import echo_json
 from assistant.evals.report import compare, history, load_run
 from assistant.evals.runner import RunOptions
 from assistant.evals.session import failure_line, run_and_save, threshold_line
@@ -51,7 +52,7 @@ def run(
         )
     results = done.results
     if as_json:
-        typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        echo_json(results)
     else:
         for suite in results["suites"]:
             typer.echo(threshold_line(suite))
@@ -75,7 +76,7 @@ def compare_runs(
     settings = load_settings()
     diff = compare(load_run(run_a, settings.data_dir), load_run(run_b, settings.data_dir))
     if as_json:
-        typer.echo(json.dumps(diff, ensure_ascii=False, indent=2))
+        echo_json(diff)
         return
     typer.echo(f"{diff['a']} → {diff['b']}")
     for name, d in diff["metrics"].items():
@@ -93,7 +94,7 @@ def run_history(as_json: bool = typer.Option(False, "--json")) -> None:
     """Past runs in the data directory, newest first."""
     rows = history(load_settings().data_dir)
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_json(rows)
         return
     for row in rows:
         typer.echo(

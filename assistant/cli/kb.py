@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from assistant.cli.app import friendly
+from assistant.cli.terminal import echo_json
 from assistant.errors import InputError
 from assistant.knowledge.base import KnowledgeBase
 from assistant.retrieval import Filters
@@ -63,7 +63,7 @@ def ingest(
 
         report = kb.ingestor().ingest(paths, kind=kind, mapping=mapping, progress=progress)
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        echo_json(report.to_dict())
     else:
         summary = report.summary()
         typer.echo(" · ".join(f"{k} {v}" for k, v in summary.items()) + f" · {report.seconds:.1f}s")
@@ -99,7 +99,7 @@ def search(
     kb.ensure_demo()
     hits = kb.search(query, k=k, filters=Filters(kind=kind), mode=mode)
     if as_json:
-        typer.echo(json.dumps([h.model_dump() for h in hits], ensure_ascii=False, indent=2))
+        echo_json([h.model_dump() for h in hits])
         return
     if not hits:
         typer.echo("no hits")
@@ -118,7 +118,7 @@ def stats(as_json: bool = typer.Option(False, "--json")) -> None:
     """What is in the store: sources by kind, chunks, products, embedder."""
     data = _kb().stats()
     if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo_json(data)
         return
     typer.echo(f"store: {data['store']} · collection {data['collection']} · embedder {data['embedder']}")
     typer.echo(f"sources {data['sources']} · chunks {data['chunks']} · products {data['products']}")
