@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 
 from assistant.embedding import Embedder
 from assistant.errors import StoreError
+from assistant.locks import file_lock
 from assistant.models import Chunk, Product
 from assistant.settings import Settings
 
@@ -57,7 +58,8 @@ def open_client(settings: Settings) -> Any:
             raise StoreError(f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
     path = Path(settings.data_dir) / "chroma"
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    with file_lock(path.parent / "chroma.lock"):  # processes creating a new store at once race on its tables
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
 def chunk_metadata(

@@ -9,14 +9,13 @@ that already holds other knowledge and none of the demo is left as it is (the op
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 
 from assistant.knowledge.ingest import Ingestor, IngestReport
+from assistant.locks import file_lock
 from assistant.settings import Settings
 
 LOCK_NAME = "demo-knowledge.lock"
@@ -36,10 +35,7 @@ def ensure_demo_knowledge(ingestor: Ingestor, settings: Settings) -> IngestRepor
     marker = demo_marker(settings)
     if marker.exists() or not knowledge.is_dir():
         return None
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(marker.parent / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # the others wait here, then find the marker
+    with file_lock(marker.parent / LOCK_NAME):  # the others wait here, then find the marker
         if marker.exists():
             return None
         records = ingestor.store.source_records()
@@ -51,8 +47,6 @@ def ensure_demo_knowledge(ingestor: Ingestor, settings: Settings) -> IngestRepor
         if not report.rejected:  # a rejected demo file is retried on the next start
             _write_marker(marker, {"sources": len(report.added + report.updated + report.unchanged)})
         return report
-    finally:
-        os.close(fd)  # releases the lock
 
 
 def forget_demo_knowledge(settings: Settings) -> None:
