@@ -19,7 +19,9 @@ surely as the full one. Which pieces of a name are distinctive is derived from t
    everyday English the capital letter is what tells "Cool Water Toner" from "rinse with cool water".
 
 Full names, English names and aliases count as they are (also without a trailing SPF50+ PA++++),
-unless they are made only of known words (a catalog's "Lip Mask" is also any lip mask). The name
+unless they are made only of known words (a catalog's "Lip Mask" is also any lip mask); one of known
+words only with three or more words counts when written as the catalog writes it, capitals and all
+("Mini Brightening Dark Spot Vitamin C Serum": the catalog's key ingredients make Vitamin C known). The name
 without its brand counts when it has a coined word or at least three words (an English one made only
 of known words must then be written in title case: "Retinol Eye Cream", not "a retinol eye cream").
 A brand followed by a category (「沐研的精华」, "MUYAN serum") refers to a product too.
@@ -49,6 +51,7 @@ _SKIP = frozenset("的这那个一款")  # between a coined word and its categor
 _MAX_GAP = 6  # characters of generic words between a Chinese coined word and its category
 _MIN_SHARE_BRAND = 0.5
 _CACHED_CATALOGS = 8
+_MIN_WRITTEN_WORDS = 3  # a full name of known words only counts, written as in the catalog, from 3 words
 _PREFIX = 6  # the matcher scans for the first characters of the keys, then checks whole keys
 
 
@@ -67,6 +70,11 @@ class _Key:
     ids: frozenset[str]
     kind: str  # "name" | "fragment"
     title_case: bool = False  # an English name of generic words only: must be written as a name
+    written: frozenset[str] = frozenset()  # when set: the reply's letters must be one of these, case and all
+
+
+def _letters(text: str) -> str:
+    return "".join(re.findall(r"[A-Za-z0-9]+", normalize(text)))
 
 
 def _without_spec(name: str) -> str:
@@ -106,17 +114,22 @@ class NameIndex:
         coined_names: dict[str, set[str]] = {}
         coined_en: dict[str, set[str]] = {}
 
-        def add(key: str, pid: str, kind: str, title_case: bool = False) -> None:
+        def add(key: str, pid: str, kind: str, title_case: bool = False, written: str = "") -> None:
             if len(key) < 2:
                 return
             known = keys.get(key)
-            keys[key] = _Key(frozenset({pid} | set(known.ids if known else ())), kind, title_case)
+            forms: frozenset[str] = frozenset()  # empty: the key counts however it is written
+            if written and not (known and not known.written):
+                forms = frozenset({_letters(written)}) | (known.written if known else frozenset())
+            keys[key] = _Key(frozenset({pid} | set(known.ids if known else ())), kind, title_case, forms)
 
         for product, zh, en in zip(products, zh_names, en_names, strict=True):
             for name in (product.name, product.name_en, *product.aliases):
                 if name and not self._generic_only(name):
                     add(skeleton(name), product.id, "name")
                     add(_without_spec(skeleton(name)), product.id, "name")
+                elif name and len(_LATIN_WORD.findall(normalize(name))) >= _MIN_WRITTEN_WORDS:
+                    add(skeleton(name), product.id, "name", written=name)  # as the catalog writes it
             zh = _without_spec(zh)
             core = zh[len(self.brand) :] if self.brand and zh.startswith(self.brand) else zh
             pieces = [
@@ -198,6 +211,8 @@ class NameIndex:
         if _LATIN.match(key[0]) and before.isascii() and before.isalnum():
             return False  # "muyan" inside "xmuyan"
         if _LATIN.match(key[-1]) and after.isascii() and after.isalnum():
+            return False
+        if meta.written and _letters(reading.in_skeleton(i, end).source) not in meta.written:
             return False
         if meta.title_case:
             source = reading.in_skeleton(i, end).source

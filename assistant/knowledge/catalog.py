@@ -25,6 +25,8 @@ from assistant.lexicon import contains, lexicons
 from assistant.models import CAUTIONS, VOCAB_ZH, Product
 
 REQUIRED = ("id", "name", "price")
+_BULLET = re.compile(r"(?:^|(?<=\s))[-•·*▪]+\s*(?=\S)")  # "-Niacinamide: …" starts an item
+_LABEL = re.compile(r"([^:：]{1,80}?)\s*[:：]\s*\S")  # "Niacinamide: Reduces …" → Niacinamide
 LIST_FIELDS = ("aliases", "skin_types", "concerns", "key_ingredients", "cautions")
 _CAUTION_SYNONYMS = {
     "孕期慎用": "pregnancy",
@@ -65,6 +67,28 @@ def split_list(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v).strip() for v in value if str(v).strip()]
     return [p.strip() for p in re.split(r"[;；|]|,\s*(?:and\s+)?|、|，", str(value)) if p.strip()]
+
+
+def split_ingredients(value: Any) -> list[str]:
+    """Key ingredients: a plain list, or a highlight list whose items are 'name: what it does'
+    ("-Niacinamide: Reduces the look of dark spots. -Kojic Acid: …", 「烟酰胺：提亮；积雪草：舒缓」)
+    → the names alone (the explanations, commas and all, are not ingredients)."""
+    if value is None or isinstance(value, list):
+        return split_list(value)
+    text = str(value).strip()
+    if _BULLET.match(text):  # a dash inside an explanation ("C12 -14 Olefin") starts no item
+        items: list[str] = []
+        for piece in (p.strip() for p in _BULLET.split(text) if p.strip()):
+            if items and not _LABEL.match(piece):
+                items[-1] += f" -{piece}"
+            else:
+                items.append(piece)
+    else:
+        items = [p.strip() for p in re.split(r"[;；|\n]", text) if p.strip()]
+    labels = [_LABEL.match(item) for item in items]
+    if items and all(labels):
+        return [m.group(1).strip() for m in labels if m]
+    return split_list(value)
 
 
 def normalize_vocab(values: list[str], kind: str, issues: list[str]) -> list[str]:
@@ -130,7 +154,9 @@ def product_from_row(
     data["price"] = price
     data["category"] = data.get("category") or "other"
     for field in LIST_FIELDS:
-        values = split_list(row.get(field))
+        values = (
+            split_ingredients(row.get(field)) if field == "key_ingredients" else split_list(row.get(field))
+        )
         if field in ("skin_types", "concerns", "cautions"):
             problems: list[str] = []
             values = normalize_vocab(values, field, problems)

@@ -275,7 +275,6 @@ def test_a_usd_price_column_is_converted_and_a_bad_price_names_the_field(tmp_pat
                 "price": "Price_USD",
                 "skin_types": "Skin Type",
                 "concerns": "Benefits",
-                "key_ingredients": "Ingredients",
                 "size": "Size",
                 "usage": "How to use",
                 "cautions": "Cautions",
@@ -299,6 +298,30 @@ def test_common_headers_are_mapped(headers, expected):
     mapping = guess_mapping(headers)
     assert mapping.fields == {f: expected[f] for f in mapping.fields} and set(mapping.fields) == set(expected)
     assert mapping.unmapped == [h for h in headers if h not in expected.values()] and not mapping.missing
+
+
+@pytest.mark.parametrize(
+    "value, names",
+    [
+        (  # Sephora's highlighted_ingredients: the names, not the explanations cut at their commas
+            "-Vitamin C: Helps nourish skin cells. -Hyaluronic Acid: Traps moisture, giving it a dewy, "
+            "hydrated appearance. -Kojic Acid: Exfoliates.",
+            ["Vitamin C", "Hyaluronic Acid", "Kojic Acid"],
+        ),
+        (  # a dash inside an explanation starts no item
+            "- 500-Hour Aged Ginseng Extract: Supports the barrier. -Rice Bran Wax: C12 -14 Olefin, antioxidants.",
+            ["500-Hour Aged Ginseng Extract", "Rice Bran Wax"],
+        ),
+        ("烟酰胺：提亮肤色；积雪草：舒缓", ["烟酰胺", "积雪草"]),
+        ("烟酰胺 5%;神经酰胺", ["烟酰胺 5%", "神经酰胺"]),
+        ("Niacinamide, Zinc PCA", ["Niacinamide", "Zinc PCA"]),
+    ],
+)
+def test_key_ingredients_in_a_highlight_list_are_their_names(tmp_path, value, names):
+    path = tmp_path / "c.csv"
+    path.write_text(f'name,price,highlighted_ingredients\nSerum,99,"{value}"\n', encoding="utf-8")
+    [(product, _)] = list(read_catalog(path, "c.csv"))
+    assert product and product.key_ingredients == names
 
 
 def test_a_given_mapping_wins_and_reports_what_is_missing():

@@ -5,7 +5,7 @@ import pytest
 
 from assistant.analysis.budget import english_number
 from assistant.guard import Guard
-from assistant.models import Severity, Slots, Stage
+from assistant.models import Product, Severity, Slots, Stage
 from bench.guard_drafts import demo_products
 
 
@@ -326,3 +326,24 @@ def test_each_finding_quotes_the_words_as_the_reply_shows_them(guard):
     assert set(found) == {"unsupported_promise", "early_pitch", "banned_claim"}
     assert "８折" in quoted and "小\u200b绿瓶" in quoted and "九十九元" in quoted and "根 治" in quoted
     assert all(text in reply for text in quoted)
+
+
+def test_a_full_name_of_known_words_counts_when_written_as_the_catalog_writes_it():
+    # the catalog's key ingredients (saffron, turmeric) are known words, so this name has no coined word
+    name = "Brightening Dark Spot and Anti-Aging Facial Serum with Saffron and Turmeric"
+    products = [
+        Product(
+            id="S-1",
+            name=name,
+            category="serum",
+            price=135,
+            skin_types=[],
+            concerns=[],
+            key_ingredients=["Saffron", "Turmeric"],
+        ),
+        Product(id="S-2", name="Lip Mask", category="mask", price=20, skin_types=[], concerns=[]),
+    ]
+    guard = Guard(products)
+    assert guard.mentioned(f"可以试试{name}，您觉得呢？") == ["S-1"]
+    assert guard.mentioned(f"Try the {name}.") == ["S-1"]
+    assert guard.mentioned(f"a {name.lower()} is one choice, a lip mask another") == []
