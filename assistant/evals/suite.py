@@ -67,6 +67,10 @@ class Case(BaseModel):
     )
     reference_reply: str | None = Field(None, description="the operator's approved reply (exported cases)")
     source: str | None = Field(None, description="where the case came from (exported cases)")
+    why: str | None = Field(None, description="what the case checks and why its expectation is right")
+    fit: dict[str, Any] | None = Field(
+        None, description="the recorded slots its expected products were derived from (dev set B)"
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> Case:

@@ -119,14 +119,13 @@ def test_dev_b_case_ids_name_the_language_and_every_case_says_why():
         # a customer may answer with 👍 only; WeChat writes a photo as [图片] in any language
         said = " ".join(t.text for t in case.to_conversation().turns).replace("[图片]", "")
         assert bool(CJK.search(said)) == (lang == "zh"), case.id
-        extra = case.model_extra or {}
-        assert extra.get("kinds") and str(extra.get("why", "")).strip(), case.id
+        assert case.kinds and (case.why or "").strip(), case.id
 
 
 def test_dev_b_product_lists_follow_the_recorded_slots():
     checked = 0
     for case in dev_b_cases():
-        fit = (case.model_extra or {}).get("fit")
+        fit = case.fit
         if case.expect.stage is not Stage.match_product:
             assert fit is None and not case.expect.products_any_of, case.id
             continue
