@@ -5,7 +5,8 @@ The same rules serve the offline engine (choosing), the guard (checking any engi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 from assistant.models import CONFLICTS, Product, Slots
 
@@ -55,39 +56,174 @@ class Match:
     product: Product
     concerns: list[str]  # the customer's concerns it serves
     score: float
+    step: str = ""  # the routine step (catalog category) it fills
 
 
-def match_products(products: list[Product], slots: Slots, limit: int = 3) -> list[Match]:
-    """Fitting products that serve the customer's concerns, at most one per category, best first."""
-    scored: list[Match] = []
+# a routine step can be filled by these categories too, in order (控油/祛痘 → a serum, else a spot treatment)
+STEP_ALTERNATIVES: dict[str, tuple[str, ...]] = {"serum": ("spot-treatment",), "spot-treatment": ("serum",)}
+STEP_ORDER = ("cleanser", "toner", "serum", "spot-treatment", "eye-care", "moisturizer", "sunscreen", "mask")
+MAX_PRODUCTS = 3  # SCRIPT.md step 5: 1–3 products
+_OPTIONS_PER_STEP = 4
+
+
+@dataclass
+class LeftOut:
+    step: str  # catalog category
+    reason: Literal[
+        "budget", "none_fits", "limit"
+    ]  # over what is left of the budget / nothing fits / 3 is enough
+
+
+@dataclass
+class RoutinePlan:
+    """Products for the agreed routine: one per step where one fits, in routine order, the sum within
+    the budget (each product within it when the budget is per item)."""
+
+    matches: list[Match]
+    routine: list[str]
+    left_out: list[LeftOut] = field(default_factory=list)
+    budget: float | None = None
+    per_item: bool = False
+
+    @property
+    def total(self) -> float:
+        return sum(m.product.price for m in self.matches)
+
+
+def _score(product: Product, slots: Slots) -> float:
+    score = 0.0
+    for rank, concern in enumerate(slots.concerns):
+        if concern in product.concerns:
+            score += 3.0 / (rank + 1)
+            prefs = CATEGORY_PREFERENCE.get(concern, ())
+            if product.category in prefs:
+                score += 1.0 - prefs.index(product.category) * 0.2
+    if slots.budget_max:
+        score += 0.2 * (1 - product.price / slots.budget_max)  # a little credit for leaving room
+    return score
+
+
+def _candidates(products: list[Product], slots: Slots) -> list[Match]:
+    """Every fitting product that serves a concern, best first."""
+    scored = []
     for product in products:
-        if not fits(product, slots):
-            continue
         served = [c for c in slots.concerns if c in product.concerns]
-        if slots.concerns and not served:
-            continue
-        score = 0.0
-        for rank, concern in enumerate(slots.concerns):
-            if concern in product.concerns:
-                score += 3.0 / (rank + 1)
-                prefs = CATEGORY_PREFERENCE.get(concern, ())
-                if product.category in prefs:
-                    score += 1.0 - prefs.index(product.category) * 0.2
-        if slots.budget_max:
-            score += 0.2 * (1 - product.price / slots.budget_max)  # a little credit for leaving room
-        scored.append(Match(product, served, score))
+        if fits(product, slots) and (served or not slots.concerns):
+            scored.append(Match(product, served, _score(product, slots), product.category))
     scored.sort(key=lambda m: (-m.score, m.product.price, m.product.id))
-    chosen: list[Match] = []
-    categories: set[str] = set()
-    covered: set[str] = set()
-    for match in scored:
-        if match.product.category in categories:
+    return scored
+
+
+def _importance(step: str, slots: Slots) -> int:
+    """Lower is more important: the steps that best serve the first concerns come first."""
+    ranks = [
+        rank * 10 + CATEGORY_PREFERENCE[c].index(cat)
+        for rank, c in enumerate(slots.concerns)
+        for cat in (step, *STEP_ALTERNATIVES.get(step, ()))
+        if cat in CATEGORY_PREFERENCE.get(c, ())
+    ]
+    return min(ranks) if ranks else 100 + (STEP_ORDER.index(step) if step in STEP_ORDER else 50)
+
+
+def default_routine(slots: Slots) -> list[str]:
+    """Without an agreed routine: the best categories for the concerns (at most three)."""
+    steps: list[str] = []
+    for concern in slots.concerns:
+        for category in CATEGORY_PREFERENCE.get(concern, ())[:2]:
+            if category not in steps:
+                steps.append(category)
+    return steps[:MAX_PRODUCTS]
+
+
+def plan_routine(
+    products: list[Product], slots: Slots, routine: list[str] | None = None, limit: int = MAX_PRODUCTS
+) -> RoutinePlan:
+    """One fitting product per routine step where one exists, best first, the sum within the budget
+    (SCRIPT.md rule 2). When the whole routine does not fit, the most important steps that do are kept
+    and the rest is reported in `left_out` with the reason."""
+    steps = list(dict.fromkeys(routine or default_routine(slots)))[:6]
+    budget, per_item = slots.budget_max, slots.budget_per_item
+    pool = _candidates(products, slots)
+    unbounded = {
+        m.product.category for m in _candidates(products, slots.model_copy(update={"budget_max": None}))
+    }
+    options: list[list[Match]] = []
+    for step in steps:
+        cats = (step, *STEP_ALTERNATIVES.get(step, ()))
+        found = sorted(
+            (m for m in pool if m.product.category in cats),
+            key=lambda m: (cats.index(m.product.category), -m.score, m.product.price),
+        )
+        best = found[:_OPTIONS_PER_STEP]
+        cheapest = min(found, key=lambda m: m.product.price) if found else None
+        if cheapest is not None and cheapest not in best:
+            best.append(cheapest)
+        options.append([Match(m.product, m.concerns, m.score, step) for m in best])
+    weights = {
+        step: 2 ** (len(steps) - n)
+        for n, step in enumerate(sorted(steps, key=lambda s: _importance(s, slots)))
+    }
+    chosen = _best_combination(steps, options, weights, None if per_item else budget, limit)
+    picked = {m.step for m in chosen}
+    spent = sum(m.product.price for m in chosen)
+    left_out = []
+    for step, opts in zip(steps, options, strict=True):
+        if step in picked:
             continue
-        if chosen and not set(match.concerns) - covered and len(chosen) >= 2:
-            continue  # a third product must add something
-        chosen.append(match)
-        categories.add(match.product.category)
-        covered.update(match.concerns)
-        if len(chosen) == limit:
-            break
-    return chosen
+        if not opts:
+            fits_but_price = unbounded & {step, *STEP_ALTERNATIVES.get(step, ())}
+            left_out.append(LeftOut(step, "budget" if fits_but_price else "none_fits"))
+        elif budget is not None and not per_item and min(m.product.price for m in opts) > budget - spent:
+            left_out.append(LeftOut(step, "budget"))
+        else:
+            left_out.append(LeftOut(step, "limit"))
+    return RoutinePlan(chosen, steps, left_out, budget, per_item)
+
+
+def _best_combination(
+    steps: list[str], options: list[list[Match]], weights: dict[str, int], budget: float | None, limit: int
+) -> list[Match]:
+    best: tuple[tuple[float, ...], list[Match]] = ((0, 0, 0, 0), [])
+
+    def walk(i: int, chosen: list[Match], total: float) -> None:
+        nonlocal best
+        if i == len(steps):
+            key = (
+                len(chosen),
+                sum(weights[m.step] for m in chosen),
+                round(sum(m.score for m in chosen), 6),
+                -total,
+            )
+            if key > best[0]:
+                best = (key, list(chosen))
+            return
+        walk(i + 1, chosen, total)  # leave the step out
+        if len(chosen) >= limit:
+            return
+        used = {m.product.id for m in chosen}
+        for match in options[i]:
+            price = match.product.price
+            if match.product.id in used or (budget is not None and total + price > budget + 1e-6):
+                continue
+            chosen.append(match)
+            walk(i + 1, chosen, total + price)
+            chosen.pop()
+
+    walk(0, [], 0.0)
+    return best[1]
+
+
+def match_products(
+    products: list[Product], slots: Slots, limit: int = MAX_PRODUCTS, routine: list[str] | None = None
+) -> list[Match]:
+    """Fitting products for the routine (or the concerns), in routine order, the sum within the budget."""
+    return plan_routine(products, slots, routine, limit).matches
+
+
+def total_over_budget(prices: list[float], slots: Slots) -> bool:
+    """Whether recommended prices break the budget: their sum, or one of them when it is per item."""
+    if slots.budget_max is None or not prices:
+        return False
+    if slots.budget_per_item:
+        return max(prices) > slots.budget_max + 1e-6
+    return sum(prices) > slots.budget_max + 1e-6

@@ -15,9 +15,13 @@ from typing import TYPE_CHECKING
 from assistant.analysis.profile import Profile
 from assistant.analysis.rules import RuleAnalyzer
 from assistant.drafting.base import DraftContext, EngineResult, TokenCallback
+from assistant.drafting.checker import check_reply
+from assistant.drafting.known import known_fields, open_question
 from assistant.drafting.offline import OfflineEngine
+from assistant.drafting.routine import agreed_routine
+from assistant.drafting.templates import routine_lexicon
 from assistant.errors import LLMError
-from assistant.fit import match_products
+from assistant.fit import plan_routine
 from assistant.guard import Guard
 from assistant.knowledge.base import KnowledgeBase
 from assistant.models import (
@@ -119,13 +123,16 @@ class DraftFlow:
             else self.kb.search(query, k=self.settings.top_k, filters=Filters(kind="article"))
         )
         faq = []
-        if analysis.intents.logistics:
+        question = open_question(analysis, conversation)
+        if analysis.intents.logistics or (question is not None and question.kind == "logistics"):
             faq = [
                 h
                 for h in self.kb.search(conversation.last_customer_text, k=4, filters=Filters(kind="faq"))
                 if (h.chunk.text.startswith("问") == (analysis.language == "zh"))
-            ][:1]
-        matches = match_products(products, slots) if analysis.stage is Stage.match_product else []
+            ][:3]
+        routine = agreed_routine(conversation, slots.concerns, routine_lexicon(self.settings.prompts_dir))
+        plan = plan_routine(products, slots, routine) if analysis.stage is Stage.match_product else None
+        matches = plan.matches if plan else []
         product_chunks = {}
         if matches:
             product_chunks = self.kb.product_chunk_ids([m.product.id for m in matches])
@@ -139,6 +146,8 @@ class DraftFlow:
             self.settings.variants,
             product_chunks,
             attempt=attempt,
+            routine=routine,
+            plan=plan,
         )
 
     def draft(
@@ -180,6 +189,7 @@ class DraftFlow:
             engine_name = "offline"
             result = self.offline.draft(ctx, on_token)
             findings = self.check_variants(guard, ctx, result)
+            notices.extend(result.notices)
         hard = [any(x.severity is Severity.hard for x in f) for f in findings]
         kept = [i for i, is_hard in enumerate(hard) if not is_hard] or list(range(len(findings)))
         variants = [result.variants[i] for i in kept]
@@ -240,10 +250,16 @@ class DraftFlow:
 
     @staticmethod
     def check_variants(guard: Guard, ctx: DraftContext, result: EngineResult) -> list[list[Finding]]:
+        """The guard and the reply checker (assistant/drafting/checker.py) on every variant."""
         a = ctx.analysis
-        return guard.check_variants(
+        known = known_fields(a, ctx.conversation)
+        names = [n for p in ctx.products for n in p.names()]
+        findings = guard.check_variants(
             result.variants, stage=a.stage, slots=a.slots, product_ids=result.product_ids, language=a.language
         )
+        for i, text in enumerate(result.variants):
+            findings[i] += check_reply(text, language=a.language, known=known, names=names, variant=i)
+        return findings
 
     def _picks(self, ctx: DraftContext, result: EngineResult, guard: Guard) -> list[ProductPick]:
         if ctx.analysis.stage is not Stage.match_product:

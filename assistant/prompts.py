@@ -39,74 +39,6 @@ def _check(templates: list[str] | str, allowed: set[str], where: str) -> None:
             raise ValueError(f"{where}: unknown placeholders {sorted(unknown)}; allowed: {sorted(allowed)}")
 
 
-class StageTemplates(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    ask: list[str]
-    uncover_need: list[str]
-    uncover_need_no_skin: list[str]
-    propose: list[str]
-    confirm_expectation: list[str]
-    match_product: list[str]
-    no_match: list[str]
-    escalate: list[str]
-    escalate_complaint: list[str]
-    escalate_medical: list[str]
-
-
-class OfflineTemplates(BaseModel):
-    """prompts/offline/<lang>.yaml: the offline engine's replies in one language."""
-
-    model_config = ConfigDict(extra="forbid")
-    language: str
-    greeting: list[str]
-    compressed: str
-    logistics: str
-    injection: str
-    discount: str
-    small_talk: list[str]
-    questions: dict[str, str]
-    expectation_questions: dict[str, str]
-    approaches: dict[str, str]
-    approach_default: str
-    skin_labels: dict[str, str]
-    concern_labels: dict[str, str]
-    constraint_labels: dict[str, str]
-    product_line: str
-    why: str
-    category_usage: dict[str, str]
-    list_separator: str
-    stages: StageTemplates
-
-    @model_validator(mode="after")
-    def _placeholders(self) -> OfflineTemplates:
-        s = self.stages
-        _check(s.ask, {"greeting", "questions"}, "stages.ask")
-        _check(s.uncover_need, {"greeting", "skin", "concerns", "context"}, "stages.uncover_need")
-        _check(
-            s.uncover_need_no_skin,
-            {"greeting", "concerns", "context", "skin_question"},
-            "stages.uncover_need_no_skin",
-        )
-        _check(s.propose, {"concerns", "skin", "approach"}, "stages.propose")
-        _check(s.confirm_expectation, {"questions"}, "stages.confirm_expectation")
-        _check(s.match_product, {"items", "concerns", "skin"}, "stages.match_product")
-        _check(s.no_match, {"reason", "concerns", "approach"}, "stages.no_match")
-        for name in ("escalate", "escalate_complaint", "escalate_medical"):
-            _check(getattr(s, name), {"greeting"}, f"stages.{name}")
-        _check(self.product_line, {"index", "name", "price", "size", "why", "usage"}, "product_line")
-        _check(self.why, {"skin", "concerns"}, "why")
-        _check(self.logistics, {"answer"}, "logistics")
-        for name in ("compressed", "injection", "discount", "approach_default"):
-            _check(getattr(self, name), set(), name)
-        for group in ("questions", "expectation_questions", "approaches"):
-            for key, value in getattr(self, group).items():
-                _check(value, set(), f"{group}.{key}")
-        for name in ("ask", "uncover_need", "propose", "confirm_expectation", "match_product", "escalate"):
-            if len(getattr(s, name)) < 2:
-                raise ValueError(f"stages.{name}: give at least 2 variants")
-        return self
-
-
 class DraftPrompt(BaseModel):
     """prompts/llm/draft.yaml: the LLM engine's system and user messages, per-stage instructions."""
 
@@ -130,6 +62,11 @@ class DraftPrompt(BaseModel):
                 "context",
                 "products",
                 "notes",
+                "known",
+                "question",
+                "routine",
+                "budget_rule",
+                "attempt",
             },
             "user",
         )
@@ -178,11 +115,6 @@ def _load(path: Path, model: type[BaseModel]) -> Any:
         raise PromptError(f"prompt file missing: {path}") from None
     except (yaml.YAMLError, ValidationError) as exc:
         raise PromptError(f"prompt file {path} is invalid: {exc}") from None
-
-
-@cache
-def offline_templates(prompts_dir: Path, language: str) -> OfflineTemplates:
-    return _load(prompts_dir / "offline" / f"{language}.yaml", OfflineTemplates)
 
 
 @cache

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.fit import Match
+from assistant.drafting.compose import Part
+from assistant.fit import Match, RoutinePlan
 from assistant.models import Analysis, Conversation, Hit, Product
 
 TokenCallback = Callable[[str], None]
@@ -25,6 +26,7 @@ class DraftContext:
     product_chunks: dict[str, str] = field(default_factory=dict)  # product id -> chunk id, for citations
     attempt: int = 0  # 0 for the first draft; Regenerate counts up, so every attempt reads differently
     routine: list[str] = field(default_factory=list)  # the agreed routine as catalog categories, in order
+    plan: RoutinePlan | None = None  # products per routine step within the budget (match_product only)
 
 
 @dataclass
@@ -33,3 +35,5 @@ class EngineResult:
     product_ids: list[str]
     citation_ids: list[str]
     model: str | None = None
+    notices: list[str] = field(default_factory=list)  # for the operator (e.g. no new wording left)
+    parts: list[list[Part]] = field(default_factory=list)  # the offline composer's parts per variant

@@ -10,6 +10,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from assistant.drafting.base import DraftContext, EngineResult, TokenCallback
+from assistant.drafting.known import known_fields, open_question
 from assistant.llm import LLMClient
 from assistant.models import Finding, Role, Stage
 from assistant.prompts import draft_prompt, render
@@ -57,6 +58,7 @@ def format_products(ctx: DraftContext) -> str:
             json.dumps(
                 {
                     "id": p.id,
+                    "step": m.step or p.category,
                     "name": p.name,
                     "name_en": p.name_en,
                     "price": p.price,
@@ -70,7 +72,33 @@ def format_products(ctx: DraftContext) -> str:
                 ensure_ascii=False,
             )
         )
+    if ctx.plan is not None:
+        lines.append(f"total of these: {ctx.plan.total:g} CNY")
+        lines += [f"left out: the {left.step} step ({left.reason})" for left in ctx.plan.left_out]
     return "\n".join(lines)
+
+
+def contract(ctx: DraftContext) -> dict[str, str]:
+    """What the offline composer also holds to: the known fields, the open question, the routine and
+    the budget rule, the attempt (so a Regenerate asks for, and caches, new variants)."""
+    known = known_fields(ctx.analysis, ctx.conversation)
+    question = open_question(ctx.analysis, ctx.conversation)
+    slots = ctx.analysis.slots
+    if slots.budget_max is None:
+        budget_rule = "no budget given"
+    elif slots.budget_per_item:
+        budget_rule = f"per item: each recommended product at most {slots.budget_max:g} CNY"
+    else:
+        budget_rule = (
+            f"the SUM of the recommended prices at most {slots.budget_max:g} CNY (whole recommendation)"
+        )
+    return {
+        "known": ", ".join(sorted(known)) or "(nothing yet)",
+        "question": f"[{question.kind}] {question.text}" if question else "(none)",
+        "routine": " → ".join(ctx.routine) or "(none agreed)",
+        "budget_rule": budget_rule,
+        "attempt": str(ctx.attempt),
+    }
 
 
 class LLMEngine:
@@ -114,6 +142,7 @@ class LLMEngine:
                     context=format_context(ctx),
                     products=format_products(ctx),
                     notes="; ".join(notes) or "(none)",
+                    **contract(ctx),
                 )
             ),
         ]

@@ -1,17 +1,37 @@
-"""Checks that need no LLM: each says whether a case's draft passed, and why not."""
+"""Checks that need no LLM: each says whether a case's draft passed, and why not.
+
+Besides the script checks, every variant goes through the reply checker (assistant/drafting/checker.py):
+`reask`, `duplicated_phrase` and `composition` (openers, capitalisation, punctuation, questions per
+topic, length); `answers_question`, `budget_total`, `variant_diversity` and `regenerate_differs`
+(the runner drafts the case a second time with attempt=1) are defined below.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
+from assistant.drafting.answers import answer_cues
+from assistant.drafting.checker import check_reply, opener_only, sentences
+from assistant.drafting.known import known_fields, open_question
 from assistant.evals.suite import Case
-from assistant.fit import misfits
+from assistant.fit import misfits, total_over_budget
 from assistant.guard import Guard, text_length
 from assistant.models import Draft, Product, Severity, Stage
 
 _QUESTION_END = re.compile(r"[？?][\s～~😊🙂]*$")
 _HANDOVER = ("售后", "after-sales", "转给", "同事", "colleague", "team")
+_FIRST_CLAUSE = re.compile(r"^[^，,。.!！?？～~;；:：—\n]*[，,。.!！?？～~;；:：—\n]?")
+SIMILAR = 0.85  # two variants whose text after the first clause is this similar differ only in wording
+COMPOSITION_RULES = (
+    "openers",
+    "capitalisation",
+    "punctuation",
+    "question_topics",
+    "too_short",
+    "template_leak",
+)
 
 
 @dataclass
@@ -21,7 +41,9 @@ class CheckResult:
     detail: str = ""
 
 
-def run_checks(case: Case, draft: Draft, products: list[Product]) -> list[CheckResult]:
+def run_checks(
+    case: Case, draft: Draft, products: list[Product], regenerated: Draft | None = None
+) -> list[CheckResult]:
     expect = case.expect
     guard = Guard(products)
     catalog = {p.id: p for p in products}
@@ -101,4 +123,88 @@ def run_checks(case: Case, draft: Draft, products: list[Product]) -> list[CheckR
         if not any(word in reply.lower() for word in _HANDOVER):
             problems.append("does not hand over to after-sales")
         add("escalation_handled", not problems, "; ".join(problems))
+    _reply_checks(case, draft, products, recommended, catalog, add)
+    if regenerated is not None:
+        shared = sorted(set(draft.variants) & set(regenerated.variants))
+        add(
+            "regenerate_differs",
+            bool(regenerated.variants) and not shared and regenerated.reply != draft.reply,
+            f"Regenerate (attempt 1) repeats {len(shared)} variant(s): «{(shared or [regenerated.reply])[0][:60]}»",
+        )
     return results
+
+
+def _reply_checks(case, draft, products, recommended, catalog, add) -> None:  # type: ignore[no-untyped-def]
+    """The reply checker on every variant, the answer to the customer's question, the budget total
+    and the variants' diversity."""
+    conversation = case.to_conversation()
+    known = known_fields(draft.analysis, conversation)
+    names = [n for p in products for n in p.names()]
+    language = draft.analysis.language
+    found = {
+        i: check_reply(v, language=language, known=known, names=names, variant=i)
+        for i, v in enumerate(draft.variants or [draft.reply])
+    }
+
+    def failing(rules: tuple[str, ...]) -> str:
+        return "; ".join(
+            f"variant {i}: «{f.text}» {f.message}" for i, fs in found.items() for f in fs if f.rule in rules
+        )
+
+    add("reask", not failing(("reask",)), failing(("reask",)))
+    add("duplicated_phrase", not failing(("duplicated_phrase",)), failing(("duplicated_phrase",)))
+    add("composition", not failing(COMPOSITION_RULES), failing(COMPOSITION_RULES))
+    answered = answers_question(case, draft, conversation)
+    if answered is not None:
+        add("answers_question", answered[0], answered[1])
+    prices = [catalog[pid].price for pid in recommended if pid in catalog]
+    if prices and draft.analysis.slots.budget_max is not None:
+        slots = draft.analysis.slots
+        add(
+            "budget_total",
+            not total_over_budget(prices, slots),
+            f"recommended {'max' if slots.budget_per_item else 'sum'} "
+            f"¥{(max(prices) if slots.budget_per_item else sum(prices)):g} over the budget ¥{slots.budget_max:g}",
+        )
+    if len(draft.variants) >= 2:
+        close = similar_variants(draft.variants)
+        add(
+            "variant_diversity",
+            not close,
+            "; ".join(f"variants {i} and {j} differ only in their first clause" for i, j in close),
+        )
+
+
+def answers_question(case: Case, draft: Draft, conversation) -> tuple[bool, str] | None:  # type: ignore[no-untyped-def]
+    """With `expect.answer_facts`: every fact is in the reply (alternatives separated by |). Without:
+    when the customer asked something (not at an escalation, unless it is logistics), the reply's first
+    two sentences address it (a cue word of the question's kind, lexicons/reply_checks.yaml)."""
+    reply = draft.reply
+    facts = case.expect.answer_facts
+    if facts:
+        missing = [f for f in facts if not any(alt.strip() and alt.strip() in reply for alt in f.split("|"))]
+        return not missing, f"the reply lacks {missing}"
+    question = open_question(draft.analysis, conversation)
+    if question is None or question.kind == "other":
+        return None
+    if draft.stage is Stage.escalate:
+        return None  # the care and the hand-over answer it (a case can still list answer_facts)
+    said = [s.text for s in sentences(reply) if not opener_only(s.text, draft.analysis.language)]
+    opening = " ".join(said[:2]).lower()
+    if draft.stage is Stage.match_product and question.kind in ("product", "price"):
+        opening = reply.lower()  # the recommendation (or the honest "nothing fits") is the answer
+    cues = answer_cues(question.kind, draft.analysis.language)
+    return any(c.lower() in opening for c in cues), (
+        f"the customer asked ({question.kind}: «{question.text[:40]}») and the reply's opening does not answer it"
+    )
+
+
+def similar_variants(variants: list[str]) -> list[tuple[int, int]]:
+    """Pairs of variants that read the same once their first clause is removed."""
+    rests = [_FIRST_CLAUSE.sub("", v, count=1).strip() for v in variants]
+    return [
+        (i, j)
+        for i in range(len(rests))
+        for j in range(i + 1, len(rests))
+        if SequenceMatcher(None, rests[i], rests[j]).ratio() >= SIMILAR
+    ]

@@ -19,6 +19,8 @@ COUNT_METRICS = {
     "banned_claims": "banned_claims",
     "ungrounded_facts": "grounded_facts",
     "errors": None,
+    "reask": "reask",
+    "duplicated_phrase": "duplicated_phrase",
 }
 RATE_CHECKS = {
     "asks_question": "asks_question",
@@ -26,7 +28,21 @@ RATE_CHECKS = {
     "must_include": "must_include",
     "length": "length",
     "escalation_handled": "escalation_handled",
+    "budget_total": "budget_total",
+    "answers_question": "answers_question",
+    "variant_diversity": "variant_diversity",
+    "regenerate_differs": "regenerate_differs",
+    "composition": "composition",
 }
+REPLY_METRICS = (
+    "reask",
+    "duplicated_phrase",
+    "answers_question",
+    "budget_total",
+    "variant_diversity",
+    "regenerate_differs",
+    "composition",
+)
 STAGES = [s.value for s in (*SCRIPT_STAGES, Stage.escalate)]
 
 
@@ -181,6 +197,8 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             f"cases {m['cases']} · pass rate {m['pass_rate']} · stage accuracy {m['stage_accuracy']} · "
             f"p50 {m['latency_p50_ms']} ms",
+            "",
+            "replies: " + " · ".join(f"{name} {m.get(name)}" for name in REPLY_METRICS),
             "",
         ]
     failing = [c for c in results["cases"] if not c["passed"]]

@@ -109,8 +109,20 @@ RATE_METRICS = {
     "escalation_handled",
     "pass_rate",
     "judge_pass_rate",
+    "budget_total",
+    "answers_question",
+    "variant_diversity",
+    "regenerate_differs",
+    "composition",
 }  # minima
-COUNT_METRICS = {"early_pitch", "banned_claims", "ungrounded_facts", "errors"}  # maxima
+COUNT_METRICS = {
+    "early_pitch",
+    "banned_claims",
+    "ungrounded_facts",
+    "errors",
+    "reask",
+    "duplicated_phrase",
+}  # maxima
 
 
 class Thresholds(BaseModel):

@@ -168,12 +168,14 @@ def test_llm_answers_are_cached_by_prompt_and_repeat(fake_llm, tmp_path):
     settings = llm_settings(fake_llm, tmp_path)
     _, first, _ = run_suites([suite], settings, RunOptions(concurrency=2, judge=False))
     calls = len(fake_llm.chat_requests)
-    assert calls == 2 and all(r.engine == "llm" for r in first)
+    # each case is drafted twice: the draft and its Regenerate (attempt 1, a different prompt)
+    assert calls == 4 and all(r.engine == "llm" for r in first)
+    assert sum("Attempt: 1" in r.text for r in fake_llm.chat_requests) == 2
     _, second, _ = run_suites([suite], settings, RunOptions(concurrency=2, judge=False))
     assert len(fake_llm.chat_requests) == calls  # every answer came from the cache
-    assert all(r.cache_hits == 1 for r in second) and [r.reply for r in second] == [r.reply for r in first]
+    assert all(r.cache_hits == 2 for r in second) and [r.reply for r in second] == [r.reply for r in first]
     run_suites([suite], settings, RunOptions(concurrency=2, repeat=2, judge=False))
-    assert len(fake_llm.chat_requests) == calls + 2  # repeat 1 is a new key; repeat 0 is cached
+    assert len(fake_llm.chat_requests) == calls + 4  # repeat 1 is a new key; repeat 0 is cached
 
 
 def test_repeat_reports_pass_hat_k_and_flaky_cases(fake_llm, tmp_path):
@@ -182,7 +184,8 @@ def test_repeat_reports_pass_hat_k_and_flaky_cases(fake_llm, tmp_path):
     )
     text = ISSUE_SHAPE.split("  - id: oily-match-01")[0]
     suite = load_suite(write_suite(tmp_path, text))
-    fake_llm.queue(DRAFT_OK, pitch, pitch)  # repeat 0 clean; repeat 1 pitches twice → offline draft
+    # repeat 0: the draft and its Regenerate are clean; repeat 1: the draft pitches twice → offline draft
+    fake_llm.queue(DRAFT_OK, DRAFT_OK, pitch, pitch)
     settings = llm_settings(fake_llm, tmp_path)
     run_id, runs, _ = run_suites([suite], settings, RunOptions(concurrency=1, repeat=2, judge=False))
     assert [r.engine for r in runs] == ["llm", "offline"]
@@ -194,6 +197,7 @@ def test_judge_verdicts_and_unscored(fake_llm, tmp_path):
     suite = load_suite(write_suite(tmp_path, ISSUE_SHAPE.split("  - id: oily-match-01")[0]))
     fake_llm.queue(
         DRAFT_OK,
+        DRAFT_OK,  # the Regenerate draft (attempt 1)
         json.dumps({"reason": "asks well", "verdict": "pass"}),
         "I think it is fine",  # not JSON: unscored
         json.dumps({"reason": "too long", "verdict": "fail"}),
@@ -203,4 +207,4 @@ def test_judge_verdicts_and_unscored(fake_llm, tmp_path):
     verdicts = sorted(v["verdict"] for v in runs[0].judge.values())
     assert verdicts == ["fail", "pass", "unscored"]
     assert not runs[0].passed  # a failed criterion fails the case; unscored alone would not
-    assert runs[0].input_tokens > 0 and runs[0].llm_calls == 4
+    assert runs[0].input_tokens > 0 and runs[0].llm_calls == 5
