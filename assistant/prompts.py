@@ -78,6 +78,24 @@ class DraftPrompt(BaseModel):
         return self
 
 
+class RewritePrompt(BaseModel):
+    """prompts/llm/rewrite.yaml: the tone rewrite of a draft (one call)."""
+
+    model_config = ConfigDict(extra="forbid")
+    system: str
+    user: str
+    tones: dict[str, str]
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> RewritePrompt:
+        _check(self.system, {"language"}, "system")
+        _check(self.user, {"tone", "draft"}, "user")
+        missing = {"warmer", "shorter", "professional", "casual"} - set(self.tones)
+        if missing:
+            raise ValueError(f"tones: missing {sorted(missing)}")
+        return self
+
+
 class AnalyzePrompt(BaseModel):
     """prompts/llm/analyze.yaml: the LLM analyzer's messages."""
 
@@ -120,6 +138,11 @@ def _load(path: Path, model: type[BaseModel]) -> Any:
 @cache
 def draft_prompt(prompts_dir: Path) -> DraftPrompt:
     return _load(prompts_dir / "llm" / "draft.yaml", DraftPrompt)
+
+
+@cache
+def rewrite_prompt(prompts_dir: Path) -> RewritePrompt:
+    return _load(prompts_dir / "llm" / "rewrite.yaml", RewritePrompt)  # type: ignore[no-any-return]
 
 
 @cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.drafting.checker import reply_lexicon
 from assistant.guard import banned_terms
@@ -66,23 +67,29 @@ def _banned(text: str) -> bool:
 
 def sentences(hits: list[Hit], language: Language) -> list[tuple[str, Hit]]:
     """Candidate sentences of the article hits in the reply's language, short enough for WeChat."""
+    return [
+        (text, hit)
+        for hit in hits
+        if hit.chunk.kind == "article"
+        for text in _quotable(hit.chunk.text, language)
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _quotable(chunk_text: str, language: Language) -> tuple[str, ...]:
+    """The sentences of one chunk that may be quoted: whole, plain, no price, nothing the guard rejects."""
     low, high = _LIMITS[language]
+    body = "\n".join(line for line in chunk_text.split("\n") if not line.lstrip().startswith("#"))
+    pattern = _ZH_SENTENCE if language == "zh" else _EN_SENTENCE
     out = []
-    for hit in hits:
-        if hit.chunk.kind != "article":
+    for raw in pattern.findall(body):
+        text = _clean(raw)
+        if not (low <= len(text) <= high) or bool(_CJK.search(text)) != (language == "zh"):
             continue
-        body = "\n".join(line for line in hit.chunk.text.split("\n") if not line.lstrip().startswith("#"))
-        pattern = _ZH_SENTENCE if language == "zh" else _EN_SENTENCE
-        for raw in pattern.findall(body):
-            text = _clean(raw)
-            if not (low <= len(text) <= high) or bool(_CJK.search(text)) != (language == "zh"):
-                continue
-            if _banned(text) or _PRICE.search(text) or "?" in text or "？" in text:
-                continue
-            if _fragment(text):
-                continue
-            out.append((text, hit))
-    return out
+        if _banned(text) or _PRICE.search(text) or "?" in text or "？" in text or _fragment(text):
+            continue
+        out.append(text)
+    return tuple(out)
 
 
 def rank_facts(

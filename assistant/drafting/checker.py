@@ -103,9 +103,9 @@ def _cues(lex: FieldCues, language: Language) -> list[str]:
     return lex.zh if language == "zh" else lex.en
 
 
-def question_topics(sentence: str, language: Language) -> set[str]:
+def question_topics(sentence: str, language: Language, *, clean: bool = False) -> set[str]:
     """The fields a question sentence asks for (from the ask cues); a confirmation asks for none."""
-    lowered = normalize(sentence).lower()
+    lowered = (sentence if clean else normalize(sentence)).lower()
     lex = reply_lexicon()
     ending = re.sub(r"[\s?？～~!！。.]+$", "", lowered)
     if any(re.search(rf"(?:^|[，,\s]){re.escape(t)}$", ending) for t in _cues(lex.confirm_tags, language)):
@@ -118,15 +118,25 @@ def question_topics(sentence: str, language: Language) -> set[str]:
 
 
 @cache
-def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
-    usable = sorted({n for n in names if len(n) >= 2}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(n) for n in usable), re.I) if usable else None
+def _names_pattern(names: frozenset[str]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    """One pattern for every product name (longest first), and their first two characters (lower-cased)
+    to skip texts that name no product."""
+    usable = sorted((n for n in names if len(n) >= 2), key=len, reverse=True)
+    if not usable:
+        return None, ()
+    pattern = re.compile("|".join(re.escape(n) for n in usable), re.I)
+    return pattern, tuple(sorted({n[:2].lower() for n in usable}))
 
 
 def _mask(text: str, names: Iterable[str]) -> str:
     """Each product name becomes one opaque token, so two names of one line are not a repeated phrase."""
-    pattern = _names_pattern(tuple(sorted(set(names))))
-    return pattern.sub(" \x00 ", text) if pattern else text
+    pattern, prefixes = _names_pattern(names if isinstance(names, frozenset) else frozenset(names))
+    if pattern is None:
+        return text
+    lowered = text.lower()
+    if not any(p in lowered for p in prefixes):
+        return text
+    return pattern.sub(" \x00 ", text)
 
 
 def _zh_grams(text: str) -> list[tuple[str, int, int]]:
@@ -181,23 +191,30 @@ def phrase_grams(
 def duplicated_phrases(
     text: str, language: Language, names: Iterable[str] = (), *, clean: bool = False
 ) -> list[str]:
-    """Phrases that occur twice, not overlapping (product names masked); `clean`: already normalised."""
+    """Phrases that occur twice, not overlapping (product names masked); `clean`: already normalised.
+    Overlapping runs are merged, so "沐研水杨酸净" is reported once, not as two 5-character runs."""
     masked = _mask(text if clean else normalize(text), names)
     zh = language == "zh" or bool(_CJK.search(masked))
     grams = _zh_grams(masked) if zh else _en_grams(masked)
     width = _ZH_PHRASE if zh else _EN_PHRASE
     seen: dict[str, tuple[int, int]] = {}
-    found: list[str] = []
+    repeats: list[tuple[int, int, str]] = []
     for gram, si, i in grams:
         first = seen.setdefault(gram, (si, i))
-        apart = first != (si, i) and (first[0] != si or i - first[1] >= width)
-        if apart and not any(gram in f or f in gram for f in found):
+        if first != (si, i) and (first[0] != si or i - first[1] >= width):
+            repeats.append((si, i, gram))
+    found: list[str] = []
+    for n, (si, i, gram) in enumerate(repeats):
+        if n and repeats[n - 1][0] == si and repeats[n - 1][1] == i - 1:
+            tail = gram[-1] if zh else " " + gram.rsplit(" ", 1)[-1]
+            found[-1] += tail
+        else:
             found.append(gram)
-    return found
+    return list(dict.fromkeys(found))
 
 
 def _opener_at(sentence: str, language: Language) -> str | None:
-    lowered = normalize(sentence).lower()
+    lowered = sentence.lower()
     for opener in sorted(_cues(reply_lexicon().openers, language), key=len, reverse=True):
         if lowered.startswith(opener.lower()):
             rest = lowered[len(opener) :]
@@ -234,8 +251,9 @@ def check_reply(
             Finding(rule=rule, severity=severity, text=offending, message=message, variant=variant)
         )
 
-    names = list(names)
-    for phrase in duplicated_phrases(text, language, names):
+    names = frozenset(names)
+    original, text = text, normalize(text)  # matching on the normalised text, punctuation on the original
+    for phrase in duplicated_phrases(text, language, names, clean=True):
         add("duplicated_phrase", Severity.hard, phrase, "a phrase is said twice")
     leak = _PLACEHOLDER.search(text)
     if leak:
@@ -245,7 +263,7 @@ def check_reply(
     per_topic: dict[str, int] = {}
     questions = [s for s in parts if s.question]
     for sentence in questions:
-        for topic in question_topics(sentence.text, language):
+        for topic in question_topics(sentence.text, language, clean=True):
             per_topic[topic] = per_topic.get(topic, 0) + 1
             if topic in known_set:
                 add(
@@ -273,9 +291,9 @@ def check_reply(
             "one opener, at the start of the reply",
         )
     if language == "en":
-        _english(text, add)
+        _english(original, add)
     else:
-        _chinese(text, add)
+        _chinese(original, add)
     minimum = MIN_CHARS[language]
     if len(text.strip()) < minimum:
         add(

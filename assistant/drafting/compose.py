@@ -21,7 +21,7 @@ from assistant.drafting.checker import duplicated_phrases, phrase_grams
 from assistant.models import Language
 
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
-_ZH_END = "。！？～…：:!?"
+_ZH_END = "。！？～…：:!?，"
 _EN_END = ".!?:"
 MAX_EMOJI = 2
 MAX_TILDES = 2
@@ -123,23 +123,38 @@ def _select(parts: list[Part], known: set[str]) -> list[Part]:
 
 
 def _dedupe(parts: list[Part], language: Language, names: list[str]) -> list[Part]:
-    """Keep parts in order; a part that repeats a phrase already said takes its short form or, when
-    optional, is dropped (an essential part is kept, and the checker will report it)."""
+    """A part that repeats a phrase said elsewhere takes its short form or, when optional, is dropped.
+    Essential parts without a short form are fixed: they claim their phrases first (two fixed parts
+    that repeat each other are both kept, and the checker will report it)."""
+
+    def grams(part: Part) -> set[str]:
+        return phrase_grams(part.text, language, names, clean=True)
+
+    fixed = [not p.optional and not p.short for p in parts]
+    claimed: set[str] = set()
+    for part, is_fixed in zip(parts, fixed, strict=True):
+        if is_fixed:
+            claimed |= grams(part)
     kept: list[Part] = []
     said: set[str] = set()
-    for part in parts:
+    for part, is_fixed in zip(parts, fixed, strict=True):
+        if is_fixed:
+            kept.append(part)
+            continue
         for candidate in (part, replace(part, text=part.short, short="") if part.short else None):
             if candidate is None:
                 continue
-            grams = phrase_grams(candidate.text, language, names, clean=True)
-            if not grams & said and not duplicated_phrases(candidate.text, language, names, clean=True):
+            found = grams(candidate)
+            if not found & (said | claimed) and not duplicated_phrases(
+                candidate.text, language, names, clean=True
+            ):
                 kept.append(candidate)
-                said |= grams
+                said |= found
                 break
         else:
             if not part.optional:
                 kept.append(part)
-                said |= phrase_grams(part.text, language, names, clean=True)
+                said |= grams(part)
     return kept
 
 

@@ -13,7 +13,7 @@ from assistant.drafting.base import DraftContext, EngineResult, TokenCallback
 from assistant.drafting.known import known_fields, open_question
 from assistant.llm import LLMClient
 from assistant.models import Finding, Role, Stage
-from assistant.prompts import draft_prompt, render
+from assistant.prompts import draft_prompt, render, rewrite_prompt
 from assistant.stage import STAGE_GOALS_ZH
 
 
@@ -168,3 +168,21 @@ class LLMEngine:
             citation_ids=[c for c in dict.fromkeys(output.citations) if c in known_chunks],
             model=self.client.model,
         )
+
+
+class RewriteOutput(BaseModel):
+    """The draft rewritten in the asked tone."""
+
+    text: str = Field(min_length=1, description="the whole reply, rewritten")
+
+
+def rewrite_with_llm(client: LLMClient, text: str, tone: str, language: str) -> str:
+    """One LLM call: the draft in another tone (warmer, shorter, professional, casual), same facts."""
+    prompt = rewrite_prompt(client.settings.prompts_dir)
+    messages = [
+        SystemMessage(
+            content=render(prompt.system, language="Chinese (简体中文)" if language == "zh" else "English")
+        ),
+        HumanMessage(content=render(prompt.user, tone=prompt.tones[tone], draft=text)),
+    ]
+    return client.structured(messages, RewriteOutput, name="rewrite_reply").text.strip()

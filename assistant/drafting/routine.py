@@ -13,14 +13,20 @@ MAX_STEPS = 4
 
 
 def steps_named(text: str, lexicon: RoutineLexicon) -> list[str]:
-    """The routine steps a text names, in the order it names them."""
+    """The routine steps a text names, in the order it names them (the longest phrase wins an overlap)."""
     lowered = normalize(text).lower()
-    found: list[tuple[int, str]] = []
+    spans: list[tuple[int, int, str]] = []
     for step in lexicon.steps:
-        positions = [lowered.find(p.lower()) for p in step.phrases if p.lower() in lowered]
-        if positions:
-            found.append((min(positions), step.categories[0]))
-    return list(dict.fromkeys(category for _, category in sorted(found)))
+        for phrase in step.phrases:
+            start = lowered.find(phrase.lower())
+            while start >= 0:
+                spans.append((start, start + len(phrase), step.categories[0]))
+                start = lowered.find(phrase.lower(), start + 1)
+    taken: list[tuple[int, int, str]] = []
+    for span in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):  # longest first
+        if all(span[1] <= t[0] or span[0] >= t[1] for t in taken):
+            taken.append(span)
+    return list(dict.fromkeys(category for _, _, category in sorted(taken)))
 
 
 def approach_routine(concerns: list[str], lexicon: RoutineLexicon) -> list[str]:

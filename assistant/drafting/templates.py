@@ -49,7 +49,7 @@ ALLOWED: dict[str, set[str]] = {
     "answers.logistics": {"answer"},
 }
 
-MAY_BE_EMPTY = {"remedy_words"}
+MAY_BE_EMPTY = {"remedy_words", "particles"}
 Phrases = list[str]
 
 
@@ -86,6 +86,23 @@ class Answers(_Strict):
     product_usage: Phrases
     logistics: Phrases
     logistics_unknown: Phrases
+
+
+class ToneWarmer(_Strict):
+    openers: Phrases
+    lines: Phrases
+    closings: Phrases
+
+
+class ToneOpeners(_Strict):
+    openers: Phrases  # in place of a greeting
+    acks: Phrases  # in place of an acknowledgement
+
+
+class Tones(_Strict):
+    warmer: ToneWarmer
+    professional: ToneOpeners
+    casual: ToneOpeners
 
 
 class PhraseBank(_Strict):
@@ -126,6 +143,8 @@ class PhraseBank(_Strict):
     closings: dict[Literal["propose", "match"], Phrases]
     escalate: Escalate
     answers: Answers
+    tones: Tones
+    particles: list[str]
 
     @model_validator(mode="after")
     def _complete(self) -> PhraseBank:
