@@ -71,6 +71,7 @@ class DraftFlow:
         threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
 
     def _warm_up(self) -> None:
+        self.offline.warm()  # the phrase banks and lexicons first: quick, and the first draft needs them
         conversation = parse_conversation("你好，我是油皮，最近长痘")
         self.offline.draft(self.context(conversation, self.analyze(conversation)))
 

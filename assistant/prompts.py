@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from assistant.errors import PromptError
 from assistant.models import SCRIPT_STAGES, Stage
 
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster on the phrase banks
+
 
 def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
@@ -127,7 +129,7 @@ class JudgePrompt(BaseModel):
 
 def _load(path: Path, model: type[BaseModel]) -> Any:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_LOADER)
         return model.model_validate(data)
     except FileNotFoundError:
         raise PromptError(f"prompt file missing: {path}") from None

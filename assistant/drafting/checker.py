@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from assistant.lexicon import LEXICON_DIR
 from assistant.models import KNOWN_FIELDS, Finding, Language, Severity
+from assistant.prompts import FAST_LOADER
 from assistant.text import normalize
 
 MIN_CHARS = {"zh": 40, "en": 0}
@@ -79,7 +80,7 @@ class ReplyLexicon(BaseModel):
 
 @cache
 def reply_lexicon(path: Path = LEXICON_DIR / "reply_checks.yaml") -> ReplyLexicon:
-    return ReplyLexicon.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return ReplyLexicon.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=FAST_LOADER))
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.drafting.base import DraftContext, EngineResult, TokenCallback
+from assistant.drafting.checker import reply_lexicon
 from assistant.drafting.compose import Composition, compose
 from assistant.drafting.templates import phrase_bank, routine_lexicon
 from assistant.drafting.writer import STYLES, ReplyWriter
+from assistant.guard import banned_terms
 from assistant.models import Stage
 
 MAX_CHARS = {("zh", False): 200, ("zh", True): 300, ("en", False): 400, ("en", True): 450}
@@ -30,6 +32,14 @@ class OfflineEngine:
 
     def __init__(self, prompts_dir: Path):
         self.prompts_dir = prompts_dir
+
+    def warm(self) -> None:
+        """Load the phrase banks and the lexicons the composer and the checker use (the console's warm-up)."""
+        for language in ("zh", "en"):
+            phrase_bank(self.prompts_dir, language)
+        routine_lexicon(self.prompts_dir)
+        reply_lexicon()
+        banned_terms()
 
     def draft(self, ctx: DraftContext, on_token: TokenCallback | None = None) -> EngineResult:
         writer = ReplyWriter(

@@ -31,7 +31,7 @@ from assistant.drafting.known import informal, known_fields, open_question, orde
 from assistant.drafting.routine import agreed_routine
 from assistant.drafting.templates import PhraseBank, RoutineLexicon
 from assistant.fit import Match, RoutinePlan, plan_routine
-from assistant.models import CONFLICTS, Role, Stage
+from assistant.models import CONFLICTS, Act, Role, Stage
 from assistant.prompts import render
 
 STYLES = ("warm", "expert", "brief")
@@ -177,8 +177,8 @@ class ReplyWriter:
     def _answer(self) -> Answer | None:
         q = self.question
         a = self.t.answers
-        if q is None:
-            return None
+        if q is None or self.ctx.analysis.intents.injection or Act.injection in self.ctx.analysis.acts:
+            return None  # the decline is the answer
         if q.kind == "logistics":
             hit = next((h for h in self.ctx.faq if faq_relevant(q.text, h.chunk.text, self.language)), None)
             if hit is not None:
@@ -349,10 +349,11 @@ class ReplyWriter:
 
     def _expect(self, style: str, k: int) -> list[Part]:
         parts = [*self._extras(style, k)]
-        if not self.slots.solution_accepted:
+        agreed = self.slots.solution_accepted or Act.affirm in self.ctx.analysis.acts
+        if not agreed:
             parts.append(self._question("agree", k, style))
         wanted = [t for t in ("budget", "constraints", "texture", "timeframe") if t not in self.known]
-        room = 3 - (0 if self.slots.solution_accepted else 1)
+        room = 3 - (0 if agreed else 1)
         parts += [self._question(t, k, style, n) for n, t in enumerate(wanted[:room])]
         if not any(p.question for p in parts):
             parts.append(self._question("more", k, style))

@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from assistant.drafting.answers import answer_cues
+from assistant.drafting.answers import answer_cues, mentions, texture_cues
 from assistant.drafting.checker import check_reply, opener_only, sentences
 from assistant.drafting.known import known_fields, open_question
 from assistant.evals.suite import Case
 from assistant.fit import misfits, total_over_budget
 from assistant.guard import Guard, text_length
-from assistant.models import Draft, Product, Severity, Stage
+from assistant.models import Act, Draft, Product, Severity, Stage
 
 _QUESTION_END = re.compile(r"[？?][\s～~😊🙂]*$")
 _HANDOVER = ("售后", "after-sales", "转给", "同事", "colleague", "team")
@@ -187,13 +187,18 @@ def answers_question(case: Case, draft: Draft, conversation) -> tuple[bool, str]
     question = open_question(draft.analysis, conversation)
     if question is None or question.kind == "other":
         return None
+    if draft.analysis.intents.injection or Act.injection in draft.analysis.acts:
+        return None  # an instruction, not a question: the decline answers it
     if draft.stage is Stage.escalate:
         return None  # the care and the hand-over answer it (a case can still list answer_facts)
     said = [s.text for s in sentences(reply) if not opener_only(s.text, draft.analysis.language)]
     opening = " ".join(said[:2]).lower()
     if draft.stage is Stage.match_product and question.kind in ("product", "price"):
         opening = reply.lower()  # the recommendation (or the honest "nothing fits") is the answer
-    cues = answer_cues(question.kind, draft.analysis.language)
+    kind = (
+        "results" if mentions(question.text, tuple(texture_cues(draft.analysis.language))) else question.kind
+    )
+    cues = answer_cues(kind, draft.analysis.language)
     return any(c.lower() in opening for c in cues), (
         f"the customer asked ({question.kind}: «{question.text[:40]}») and the reply's opening does not answer it"
     )
