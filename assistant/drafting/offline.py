@@ -16,7 +16,7 @@ from assistant.drafting.checker import reply_lexicon
 from assistant.drafting.compose import Composition, compose
 from assistant.drafting.templates import phrase_bank, routine_lexicon
 from assistant.drafting.writer import STYLES, ReplyWriter
-from assistant.guard import banned_terms
+from assistant.guard.claims import claims
 from assistant.models import Stage
 
 MAX_CHARS = {("zh", False): 200, ("zh", True): 300, ("en", False): 400, ("en", True): 450}
@@ -39,7 +39,7 @@ class OfflineEngine:
             phrase_bank(self.prompts_dir, language)
         routine_lexicon(self.prompts_dir)
         reply_lexicon()
-        banned_terms()
+        claims()
 
     def draft(self, ctx: DraftContext, on_token: TokenCallback | None = None) -> EngineResult:
         writer = ReplyWriter(
