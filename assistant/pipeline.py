@@ -125,12 +125,20 @@ class DraftFlow:
         )
         faq = []
         question = open_question(analysis, conversation)
-        if analysis.intents.logistics or (question is not None and question.kind == "logistics"):
+        if question is not None and analysis.stage is not Stage.escalate:
+            # the customer's question searched on its own too: the answer comes first (drafting/answers.py)
+            seen = {h.chunk.id for h in hits}
+            hits += [
+                h
+                for h in self.kb.search(question.text, k=4, filters=Filters(kind="article"))
+                if h.chunk.id not in seen
+            ]
+        if analysis.intents.logistics or question is not None:
             faq = [
                 h
-                for h in self.kb.search(conversation.last_customer_text, k=4, filters=Filters(kind="faq"))
+                for h in self.kb.search(conversation.last_customer_text, k=6, filters=Filters(kind="faq"))
                 if (h.chunk.text.startswith("问") == (analysis.language == "zh"))
-            ][:3]
+            ][:4]
         routine = agreed_routine(conversation, slots.concerns, routine_lexicon(self.settings.prompts_dir))
         plan = plan_routine(products, slots, routine) if analysis.stage is Stage.match_product else None
         matches = plan.matches if plan else []

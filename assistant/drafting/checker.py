@@ -67,6 +67,7 @@ class ReplyLexicon(BaseModel):
     answer_cues: dict[str, FieldCues]
     texture_cues: FieldCues
     fact_avoid: FieldCues
+    faq_common: FieldCues
     order_number_pattern: str
     photo_markers: list[str]
     informal_markers: list[str]

@@ -57,7 +57,9 @@ def _question_sentences(text: str, zh: bool) -> list[str]:
     """The sentences of a customer turn that ask something."""
     lex = reply_lexicon()
     asking = []
-    for sentence in re.split(r"(?<=[。！？!?\n])|(?<=[.!?])\s+", text):
+    # WeChat writes a space where a sentence ends: 没拆封的东西可以退吗 买多了
+    splitter = r"(?<=[。！？!?\n])|(?<=[\u4e00-\u9fff～~])\s+" if zh else r"(?<=[.!?\n])\s*"
+    for sentence in re.split(splitter, text):
         s = sentence.strip().lower()
         if not s:
             continue
@@ -72,18 +74,23 @@ def _question_sentences(text: str, zh: bool) -> list[str]:
 def open_question(analysis: Analysis, conversation: Conversation) -> Question | None:
     """The analyzer's open question, or one found in the last customer turn by its cue words (a small
     fallback: only the turn's asking sentences count, and the most specific kind wins)."""
-    if analysis.question is not None:
-        return analysis.question
+    given = analysis.question
+    if given is not None and given.kind != "other":
+        return given
     text = normalize(conversation.last_customer_text)
     if not text or analysis.intents.injection:
-        return None
+        return given
     zh = analysis.language == "zh"
-    asking = " ".join(_question_sentences(text, zh))
+    # the analyzer saw a question: the whole turn says what it is about; otherwise its asking sentences
+    asking = text.lower() if given is not None else " ".join(_question_sentences(text, zh))
     lex = reply_lexicon()
-    for kind in _KIND_ORDER:
+    for kind in ("logistics",) if given is not None else _KIND_ORDER:
+        # the analyzer's "other" is a store question when its words say so (寄过来要几天 → logistics)
         cues = lex.question_cues[kind]
         if asking and any(c.lower() in asking for c in (cues.zh if zh else cues.en)):
-            return Question(kind=kind, text=conversation.last_customer_text.strip())  # type: ignore[arg-type]
+            return Question(kind=kind, text=given.text if given else conversation.last_customer_text.strip())  # type: ignore[arg-type]
+    if given is not None:
+        return given
     if analysis.intents.logistics:
         return Question(kind="logistics", text=conversation.last_customer_text.strip())
     if asking and not analysis.intents.discount and not analysis.intents.small_talk:

@@ -17,10 +17,10 @@ from assistant.drafting.answers import (
     PREGNANCY,
     Answer,
     answer_cues,
+    answer_facts,
+    best_faq,
     faq_answer,
-    faq_relevant,
     mentions,
-    question_words,
     rank_facts,
     texture_cues,
 )
@@ -179,11 +179,18 @@ class ReplyWriter:
         a = self.t.answers
         if q is None or self.ctx.analysis.intents.injection or Act.injection in self.ctx.analysis.acts:
             return None  # the decline is the answer
+        # an FAQ entry about the question answers it (a point for each word shared with the entry's
+        # question, half a point for its answer): any such entry for a store question, 2 points otherwise
+        # (a price or "what to buy" is answered by the budget and the routine, never by an FAQ on refunds)
+        hit = (
+            best_faq(q.text, self.ctx.faq, self.language, 0.5 if q.kind == "logistics" else 2.0)
+            if q.kind not in ("price", "product")
+            else None
+        )
+        text = faq_answer(hit.chunk.text, q.text, self.language) if hit is not None else ""
+        if hit is not None and text and (q.kind == "logistics" or self.stage is not Stage.escalate):
+            return Answer([render(o, answer=text) for o in a.logistics], q.kind, hit.chunk.id)
         if q.kind == "logistics":
-            hit = next((h for h in self.ctx.faq if faq_relevant(q.text, h.chunk.text, self.language)), None)
-            if hit is not None:
-                text = faq_answer(hit.chunk.text)
-                return Answer([render(o, answer=text) for o in a.logistics], q.kind, hit.chunk.id)
             if self.stage is Stage.escalate:
                 return None  # the hand-over to after-sales answers it
             return Answer(a.logistics_unknown, q.kind)
@@ -207,15 +214,15 @@ class ReplyWriter:
         if mentions(q.text, tuple(texture_cues(self.language))):
             return Answer(a.texture, "results")
         kind = q.kind if q.kind in ("time", "usage", "results", "safety") else "other"
-        facts = rank_facts(
+        facts = answer_facts(
             self.ctx.hits,
             self.language,
-            words=question_words(q),
+            q.text,
             cues=answer_cues(kind, self.language),
             concerns=self.slots.concerns,
-            need_cue=kind != "other",
+            duration=kind == "time",
         )
-        facts = [f for f in facts if f.score >= 3.0][:2]
+        facts = [f for f in facts if f.score >= 2.5][:2]
         frames = a.frames[kind]  # type: ignore[index]
         if facts:
             options = [self.embed(frames[n % len(frames)], facts[n % len(facts)].text) for n in range(3)]
@@ -340,7 +347,7 @@ class ReplyWriter:
             short=render(frame, need=need, approach=self.approach_text(first_only=True)),
         )
         parts = [*self._extras(style, k), approach]
-        if self.routine:
+        if self.routine and not (self.answer and self.answer.kind == "product"):  # the answer named them
             steps = self.steps_text(self.routine)
             parts.append(Part("steps", render(self.pick(self.t.steps_frames, k, style), steps=steps)))
         if style == "warm":
