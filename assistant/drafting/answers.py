@@ -30,8 +30,9 @@ _PRICE = re.compile(r"[¥￥$]\s*\d|\d+\s*(?:元|块|rmb|yuan)", re.I)
 _LIMITS = {"zh": (10, 60), "en": (30, 200)}
 _MIXED = re.compile(r"[\u4e00-\u9fff][a-z][a-z0-9]*(?![a-z0-9])|(?<![a-z0-9])[a-z][a-z0-9]*[\u4e00-\u9fff]")
 _DURATION = re.compile(
-    r"\d+\s*[–~-]\s*\d+\s*(?:天|周|个月|年|days?|weeks?|months?)|[一二两三四五六]到[二三四五六七八]\s*(?:周|个月)"
+    r"\d+\s*[–~-]\s*\d+\s*(?:天|周|个月|年|days?|weeks?|months?)|[一二两三四五六]到[两二三四五六七八]个?[^，。]{0,6}?(?:周|月|周期)"
     r"|(?:a|one|two|three|four|six)\s+to\s+(?:two|three|four|six|eight|twelve)\s+(?:weeks|months)"
+    r"|(?:a|one|two|three|four|six)\s+(?:or\s+two\s+)?(?:weeks|months)\s+(?:before|of)"
 )
 PREGNANCY = ("孕", "怀孕", "备孕", "pregnan", "expecting", "trying to conceive")
 BREASTFEEDING = ("哺乳", "喂奶", "breastfeed", "nursing")
@@ -88,6 +89,8 @@ def _quotable(chunk_text: str, language: Language) -> tuple[str, ...]:
     out = []
     for raw in pattern.findall(body):
         text = _clean(_DEFINITION.sub(r"\1", raw.strip()))
+        if language == "en" and ": " in text and len(text.split(": ", 1)[0]) >= low:
+            text = text.split(": ", 1)[0]  # "… sunscreen throughout: it protects …": the clause before it
         if not (low <= len(text) <= high) or bool(_CJK.search(text)) != (language == "zh"):
             continue
         if _banned(text) or _PRICE.search(text) or "?" in text or "？" in text or _fragment(text):
@@ -141,11 +144,12 @@ def answer_facts(
     cues: list[str],
     concerns: list[str],
     duration: bool = False,
+    outcomes: list[str] = (),  # type: ignore[assignment]
 ) -> list[Fact]:
     """Article sentences that answer the question, best first. A sentence is about the question when it,
     or the heading of its section (维C和烟酰胺真的“相克”吗), shares the question's distinctive words
-    (`_words`); for a time question, a span of time (4–8周) in a chunk about the customer's concerns
-    also counts. Then the section's lead, the kind's cue words, the concerns and the search score."""
+    (`_words`); for a time question, a span of time (4–8周) beside an outcome word also counts, most in
+    the article about the customer's first concern. Then the section's lead, the kind's cue words, the concerns and the search score."""
     words = _words(question, language)
     facts: list[Fact] = []
     seen: set[str] = set()
@@ -161,7 +165,10 @@ def answer_facts(
         # how long until *their* concern improves: the article about their first concern knows
         theirs = duration and bool(concerns) and concerns[0] in hit.chunk.concerns
         span = duration and bool(_DURATION.search(lowered))
-        if not (here or heading or (span and on_concern)):
+        # a span alone answers "how long until it works" only beside an outcome (变化, judging it): not
+        # "observe 2–4 weeks before adding the next active"
+        outcome = span and any(w.lower() in lowered for w in outcomes)
+        if not (here or heading or outcome):
             continue
         score = 1.5 * here + 1.5 * heading + 0.5 * on_concern + (2.0 if theirs else 0.0)
         if heading:  # the lead of a section answers its heading's question

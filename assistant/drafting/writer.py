@@ -151,9 +151,10 @@ class ReplyWriter:
         labels = self._join([self.t.constraint_labels[c] for c in self.slots.constraints])
         return f"（{labels}）" if self.language == "zh" else f" ({labels})"
 
-    def step_label(self, step: str) -> str:
+    def step_label(self, step: str, concerns: list[str] | None = None) -> str:
+        """The step's name; a serum is named by the first concern it serves (the customer's by default)."""
         if step == "serum":
-            for concern in self.slots.concerns:
+            for concern in concerns or self.slots.concerns:
                 if concern in self.t.serum_labels:
                     return self.t.serum_labels[concern]
         return self.t.step_labels.get(step, step)
@@ -207,9 +208,10 @@ class ReplyWriter:
                 steps = self.steps_text(self.routine)
                 return Answer([render(o, steps=steps) for o in a.product_steps], q.kind)
             return Answer(a.product_early, q.kind)
-        if q.kind == "safety" and mentions(q.text, BREASTFEEDING):
+        said = f"{q.text}\n{self.ctx.conversation.last_customer_text}"  # "I'm pregnant. is that serum ok?"
+        if q.kind == "safety" and mentions(said, BREASTFEEDING):
             return self._with_citation(Answer(a.breastfeeding, q.kind), ("哺乳", "breastfeed"))
-        if q.kind == "safety" and mentions(q.text, PREGNANCY):
+        if q.kind == "safety" and mentions(said, PREGNANCY):
             return self._with_citation(Answer(a.pregnancy, q.kind), ("孕", "pregnan"))
         if mentions(q.text, tuple(texture_cues(self.language))):
             return Answer(a.texture, "results")
@@ -221,6 +223,7 @@ class ReplyWriter:
             cues=answer_cues(kind, self.language),
             concerns=self.slots.concerns,
             duration=kind == "time",
+            outcomes=answer_cues("results", self.language),  # a time question asks when results show
         )
         facts = [f for f in facts if f.score >= 2.5][:2]
         frames = a.frames[kind]  # type: ignore[index]
@@ -402,7 +405,7 @@ class ReplyWriter:
         mentioned.extend(new)
         concerns = self.concerns_text(new or match.concerns[:1]) if match.concerns else ""
         why_frame = self.pick(self.t.why, k + index, style)
-        why = render(why_frame, step=self.step_label(p.category), concerns=concerns)
+        why = render(why_frame, step=self.step_label(p.category, match.concerns), concerns=concerns)
         name = p.name_en if self.language == "en" and p.name_en else p.name
         base = render(self.t.item, index=index, name=name, price=f"{p.price:g}", why=why)
         how = usage_phrase(p.usage) if self.language == "zh" and p.usage else ""
