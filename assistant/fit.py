@@ -136,11 +136,19 @@ def default_routine(slots: Slots) -> list[str]:
 
 
 def plan_routine(
-    products: list[Product], slots: Slots, routine: list[str] | None = None, limit: int = MAX_PRODUCTS
+    products: list[Product],
+    slots: Slots,
+    routine: list[str] | None = None,
+    limit: int = MAX_PRODUCTS,
+    *,
+    named: bool = False,
 ) -> RoutinePlan:
     """One fitting product per routine step where one exists, best first, the sum within the budget
     (SCRIPT.md rule 2). When the whole routine does not fit, the most important steps that do are kept
-    and the rest is reported in `left_out` with the reason."""
+    (`named`: the operator named the steps, and the first named matters most — 以防晒为主, salicylic
+    first; otherwise the steps that best serve the first concerns) and the rest is reported in
+    `left_out` with the reason. When no step of the routine can be filled, the products that serve the
+    concerns best are suggested instead of nothing."""
     steps = list(dict.fromkeys(routine or default_routine(slots)))[:6]
     budget, per_item = slots.budget_max, slots.budget_per_item
     pool = _candidates(products, slots)
@@ -159,11 +167,21 @@ def plan_routine(
         if cheapest is not None and cheapest not in best:
             best.append(cheapest)
         options.append([Match(m.product, m.concerns, m.score, step) for m in best])
-    weights = {
-        step: 2 ** (len(steps) - n)
-        for n, step in enumerate(sorted(steps, key=lambda s: _importance(s, slots)))
-    }
+    ranked = steps if named else sorted(steps, key=lambda s: _importance(s, slots))
+    weights = {step: 2 ** (len(steps) - n) for n, step in enumerate(ranked)}
     chosen = _best_combination(steps, options, weights, None if per_item else budget, limit)
+    if not chosen and routine:
+        # nothing for the agreed steps fits (budget, constraints): the categories of the products that
+        # serve the concerns best, rather than nothing (SCRIPT.md step 5: a fitting path first)
+        serving = list(dict.fromkeys(m.product.category for m in pool))[:limit]
+        fallback = plan_routine(products, slots, serving, limit) if serving else RoutinePlan([], [])
+        if fallback.matches:
+            left = [
+                LeftOut(s, "budget" if s in unbounded else "none_fits")
+                for s in steps
+                if s not in fallback.routine
+            ]
+            return RoutinePlan(fallback.matches, fallback.routine, left + fallback.left_out, budget, per_item)
     picked = {m.step for m in chosen}
     spent = sum(m.product.price for m in chosen)
     left_out = []

@@ -18,7 +18,7 @@ from assistant.drafting.base import DraftContext, EngineResult, TokenCallback
 from assistant.drafting.checker import check_reply
 from assistant.drafting.known import known_fields, open_question
 from assistant.drafting.offline import OfflineEngine
-from assistant.drafting.routine import agreed_routine
+from assistant.drafting.routine import approach_routine, proposed_routine
 from assistant.drafting.templates import routine_lexicon
 from assistant.errors import LLMError
 from assistant.fit import plan_routine
@@ -139,8 +139,14 @@ class DraftFlow:
                 for h in self.kb.search(conversation.last_customer_text, k=6, filters=Filters(kind="faq"))
                 if (h.chunk.text.startswith("问") == (analysis.language == "zh"))
             ][:4]
-        routine = agreed_routine(conversation, slots.concerns, routine_lexicon(self.settings.prompts_dir))
-        plan = plan_routine(products, slots, routine) if analysis.stage is Stage.match_product else None
+        lexicon = routine_lexicon(self.settings.prompts_dir)
+        named = proposed_routine(conversation, lexicon)  # the operator's steps, most important first
+        routine = named or approach_routine(slots.concerns, lexicon)
+        plan = (
+            plan_routine(products, slots, routine, named=bool(named))
+            if analysis.stage is Stage.match_product
+            else None
+        )
         matches = plan.matches if plan else []
         product_chunks = {}
         if matches:

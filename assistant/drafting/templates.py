@@ -189,6 +189,8 @@ class RoutineLexicon(_Strict):
 
     steps: list[RoutineStep]
     approach_steps: dict[str, list[str]]
+    negations: list[str]  # before a step in its clause: the step is not part of the routine
+    stops_after: list[str]  # after a step in its clause: the same (鼻贴先停)
 
     @model_validator(mode="after")
     def _known(self) -> RoutineLexicon:

@@ -183,13 +183,16 @@ class ReplyWriter:
         # an FAQ entry about the question answers it (a point for each word shared with the entry's
         # question, half a point for its answer): any such entry for a store question, 2 points otherwise
         # (a price or "what to buy" is answered by the budget and the routine, never by an FAQ on refunds)
+        # at an escalation only an entry squarely about the question: a sample that caused a rash is
+        # not a question about samples
+        minimum = 0.5 if q.kind == "logistics" and self.stage is not Stage.escalate else 2.0
         hit = (
-            best_faq(q.text, self.ctx.faq, self.language, 0.5 if q.kind == "logistics" else 2.0)
+            best_faq(q.text, self.ctx.faq, self.language, minimum)
             if q.kind not in ("price", "product")
             else None
         )
         text = faq_answer(hit.chunk.text, q.text, self.language) if hit is not None else ""
-        if hit is not None and text and (q.kind == "logistics" or self.stage is not Stage.escalate):
+        if hit is not None and text:
             return Answer([render(o, answer=text) for o in a.logistics], q.kind, hit.chunk.id)
         if q.kind == "logistics":
             if self.stage is Stage.escalate:
