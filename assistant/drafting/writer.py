@@ -44,6 +44,8 @@ STAGE_KEY = {
     Stage.escalate: "escalate",
 }
 _CLAUSE = re.compile(r"[^。；;!！，,]+")
+# concerns that already say which way the skin goes: the skin-type question is not asked beside them
+SKIN_IN_CONCERN = ("hydration", "oil-control")
 USAGE_CHARS = (8, 26)  # a usage phrase: whole clauses, at least / at most this many characters
 
 
@@ -340,7 +342,9 @@ class ReplyWriter:
         parts.append(
             Part("question", restate + joiner + self.pick(self.t.confirm, k, style), topic="confirm")
         )
-        if not with_skin:
+        # "my skin is dry and flaky" read as a concern (dryness): asking "oily or dry?" next re-asks it
+        implied = set(self.slots.concerns) & set(SKIN_IN_CONCERN)
+        if not with_skin and not implied:
             parts.append(self._question("skin_type", k, style, 1))
         return parts
 
