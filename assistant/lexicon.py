@@ -79,6 +79,8 @@ class Lexicon(BaseModel):
     constraints: dict[str, list[str]]
     # a constraint said around its parts: the thing avoided and a rejection in the same clause
     # ("酒精不行", "别给我带酒精的", "he hates anything that smells")
+    # the customer takes back what they said
+    retractions: list[str] = []
     # said after a concern, it is over ("痘痘已经好了", "my pimples are mostly gone")
     resolved_markers: list[str] = []
     constraint_concepts: dict[str, list[str]] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 
 # zero-width and invisible formatting characters (ZWSP, ZWNJ, ZWJ, LRM/RLM, word joiner, BOM, soft
 # hyphen, the bidi controls, Mongolian vowel separator, the invisible operators)
@@ -23,20 +24,39 @@ _CJK_GAP = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _ANY_GAP = re.compile(r"\s+")
 
 
+_HAS_CJK = re.compile(f"[{_CJK}]")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> Callable[[str], str]:
+    from opencc import OpenCC  # type: ignore[import-untyped]  # pure Python, its tables in the wheel
+
+    return OpenCC("t2s").convert  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=16384)
+def simplified(text: str) -> str:
+    """Traditional characters as simplified ones (肌膚 → 肌肤, 每樣 → 每样): customers in Hong Kong,
+    Taiwan and overseas type traditional, the vocabularies are simplified."""
+    return _t2s()(text) if _HAS_CJK.search(text) else text
+
+
 def strip_invisible(text: str) -> str:
     """Remove zero-width/formatting and control characters (newlines and tabs are kept)."""
     return _CONTROL.sub("", _INVISIBLE.sub("", text))
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, simplify: bool = True) -> str:
     """NFKC (full-width → half-width letters, digits and punctuation), invisible and control
-    characters removed, runs of the same punctuation collapsed, spaces collapsed. Case is kept."""
+    characters removed, runs of the same punctuation collapsed, spaces collapsed, traditional
+    characters simplified (unless `simplify` is False). Case is kept."""
     text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = strip_invisible(text)
     text = text.replace("...", "…")
     text = _REPEATED_PUNCT.sub(r"\1", text)
     text = _MIXED_END.sub(lambda m: "?" if "?" in m.group(0) else "!", text)
     text = _SPACES.sub(" ", text)
+    text = simplified(text) if simplify else text
     return "\n".join(line.strip() for line in text.split("\n")).strip()
 
 

@@ -6,7 +6,7 @@ distances from it (SCRIPT.md's stages; analysis only, no drafting).
 Groups: the suites written alongside the analyzer (`evals/*.yaml` but dev), dev set A
 (`evals/dev-*.yaml`, written for issue 10), dev set B (`evals/dev-b/`, written apart from both by
 another author), dev set C (`evals/dev-c/`, a third author who read only SCRIPT.md, the catalog
-and two suites), dev set D (`evals/dev-d/`, a fourth, the same way) and, with `--holdout`, `evals/holdout/` (run it once per round, never tune on it).
+and two suites), dev sets D and E (`evals/dev-d/`, `evals/dev-e/`, a fourth and a fifth, the same way) and, with `--holdout`, `evals/holdout/` (run it once per round, never tune on it).
 Two readers on the same cases: the lexicon rules alone (the baseline: the act models silenced) and
 the analyzer as shipped (rules + the act models trained on the corpus). An error is *ahead* when the
 stage is later in the script than the right one (the risk: products named too early), *behind* when
@@ -43,6 +43,7 @@ def groups(holdout: bool) -> dict[str, list[Path]]:
         "dev set B (another author)": sorted((EVALS / "dev-b").glob("*.yaml")),
         "dev set C (a third author)": sorted((EVALS / "dev-c").glob("*.yaml")),
         "dev set D (a fourth author)": sorted((EVALS / "dev-d").glob("*.yaml")),
+        "dev set E (a fifth author)": sorted((EVALS / "dev-e").glob("*.yaml")),
     }
     if holdout:
         found["holdout"] = sorted((EVALS / "holdout").glob("*.yaml"))

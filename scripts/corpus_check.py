@@ -56,7 +56,9 @@ class Report:
 
 def dedup_key(text: str) -> str:
     """What two texts share when they differ only in spacing, case, width or punctuation."""
-    text = normalize(_ELLIPSIS.sub("…", text)).lower()
+    text = normalize(
+        _ELLIPSIS.sub("…", text), simplify=False
+    ).lower()  # a traditional variant is its own line
     return "".join(
         c
         for c in text

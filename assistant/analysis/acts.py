@@ -26,7 +26,7 @@ from assistant.text import normalize
 CORPUS_DIR = Path(__file__).parent / "corpus"
 CUSTOMER_FILES = ("customer-zh.jsonl", "customer-en.jsonl")
 OPERATOR_FILES = ("operator.jsonl",)
-MODEL_VERSION = 1  # bump when features or training change, so cached models are rebuilt
+MODEL_VERSION = 2  # bump when features or training change, so cached models are rebuilt
 _WORD = re.compile(r"[a-z][a-z']*|\d+")
 _DIGITS = re.compile(r"\d")
 log = logging.getLogger(__name__)

@@ -124,6 +124,11 @@ class RuleAnalyzer:
                 yes = {Act.affirm} if self.acts.opens_with_yes(text) else set()
                 answer, answered_topics = replace(last, acts=frozenset(yes), question=None), False
             confirmed = slots.need_confirmed
+            if confirmed and self._retracts(text):  # "等下，我刚才说得不对，其实…": the need is open again
+                slots.need_confirmed = slots.solution_accepted = slots.expectations_confirmed = False
+                self._correct(text, slots)
+                evidence.append(Evidence(slot="need_confirmed", text="corrected by the customer", turn=index))
+                confirmed = False
             self._apply_answer(text, answer, pending, slots, evidence, index, answered_topics)
             if slots.need_confirmed and not confirmed and OperatorAct.restate in pending:
                 if new_concerns - set(restated.concerns) and restated.concerns:
@@ -197,6 +202,10 @@ class RuleAnalyzer:
                 if contains(t, phrases, lex) and c not in named.constraints
             ]
         return named
+
+    def _retracts(self, text: str) -> bool:
+        """The customer takes back what they said ("我刚才说得不对", "wait, I was wrong")."""
+        return any(contains(text, lex.retractions, lex) for lex in (self.zh, self.en))
 
     def _agrees_in_detail(self, text: str, acts: TurnActs, restated: Slots, slots: Slots) -> bool:
         """An answer to a restatement that only repeats what it named, in more detail ("就是两颊

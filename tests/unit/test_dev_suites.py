@@ -19,6 +19,7 @@ DEV = sorted(EVALS.glob("dev-*.yaml"))
 DEV_B = sorted((EVALS / "dev-b").glob("*.yaml"))
 DEV_C = sorted((EVALS / "dev-c").glob("*.yaml"))  # a third author, 101 cases, kept out like dev B
 DEV_D = sorted((EVALS / "dev-d").glob("*.yaml"))  # a fourth author, 95 cases
+DEV_E = sorted((EVALS / "dev-e").glob("*.yaml"))  # a fifth author, 76 cases
 HOLDOUT = sorted((EVALS / "holdout").glob("*.yaml"))
 CATALOG = {
     product.id: product
@@ -41,7 +42,7 @@ def test_dev_and_holdout_sizes_and_the_holdout_stays_out_of_the_default_run():
     assert dev_ids.isdisjoint({c.id for s in holdout for c in s.cases})
 
 
-@pytest.mark.parametrize("path", DEV + DEV_B + DEV_C + DEV_D + HOLDOUT, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", DEV + DEV_B + DEV_C + DEV_D + DEV_E + HOLDOUT, ids=lambda p: p.name)
 def test_every_case_ends_on_the_customer_and_names_real_products(path):
     suite = load_suite(path)
     assert suite.thresholds.stage_accuracy == 0.95 and suite.thresholds.early_pitch == 0

@@ -425,3 +425,52 @@ def test_a_product_bought_elsewhere_is_not_ours_to_react_to(analyzer):
         "干皮 冬天起皮", "洗脸用的什么呀？起皮在哪些地方？", "就超市买的洗面奶 起皮主要在嘴周"
     )
     assert stage(analyzer, conversation) is Stage.uncover_need
+
+
+def test_traditional_and_cantonese_are_read_like_simplified(analyzer):
+    reading = analyzer.analyze(chat("我係混合性皮膚，T字位好油，兩邊面頰又乾，成日生暗瘡，冇懷孕"))
+    assert reading.slots.skin_types == ["combination"]
+    assert {"oil-control", "hydration", "acne"} <= set(reading.slots.concerns)
+    assert reading.slots.constraints == []
+
+
+@pytest.mark.parametrize(
+    "correction",
+    [
+        "等下，我刚才说得不对，其实我只有额头油，两颊是干的",
+        "wait sorry, I said oily but my cheeks are actually dry and tight",
+    ],
+)
+def test_a_correction_after_the_need_was_confirmed_opens_it_again(analyzer, correction):
+    conversation = chat(
+        "额头黑头多 挺油的",
+        "您是油皮，额头黑头多，想清一清，对吗？",
+        "对",
+        PROPOSE,
+        "嗯嗯",
+        EXPECT,
+        correction,
+    )
+    assert stage(analyzer, conversation) is Stage.uncover_need
+
+
+def test_asking_texture_and_budget_without_an_approach_is_no_proposal(analyzer):
+    conversation = chat(
+        "dark circles are killing me",
+        "So bluish dark circles from late nights, and you want to look less tired, correct?",
+        "correct",
+        "Do you prefer a gel or a cream texture, and what's your budget?",
+        "gel I guess, under 200",
+    )
+    assert stage(analyzer, conversation) is Stage.propose
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my face feels weird after the toner, kinda tight and tingly",
+        "我在吃异维A酸 脸特别干 能用你们的面霜吗",
+    ],
+)
+def test_indirect_reactions_and_prescription_drugs_escalate(analyzer, message):
+    assert stage(analyzer, chat(message)) is Stage.escalate
