@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib.util import find_spec
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -16,6 +17,7 @@ from ui.i18n import stage_name, t, term
 from ui.state import get_reviewlog, operator
 
 if TYPE_CHECKING:
+    from assistant.models import Chunk, Citation
     from assistant.services import CustomerDraft, Services
 
 APPROVE_SHORTCUT = "Ctrl+Enter"
@@ -151,6 +153,13 @@ def reply_panel(
     checks_badge([f for f in draft.findings if f.variant == variant], draft.variants[variant])
 
 
+def citation_label(citation: Citation, chunk: Chunk | None) -> str:
+    """'沐研壬二酸焕净精华 · serum · catalog.csv': what was cited and from which file (no store ids)."""
+    title, heading = (chunk.title, chunk.heading) if chunk else (citation.title, "")
+    parts = [title or heading, heading if heading and heading != title else "", Path(citation.source).name]
+    return " · ".join(p for p in parts if p)
+
+
 def evidence_panel(services: Services, current: CustomerDraft) -> None:
     """Below the fold: the products the reply recommends and the knowledge it cites."""
     draft = current.draft
@@ -164,9 +173,9 @@ def evidence_panel(services: Services, current: CustomerDraft) -> None:
                 st.caption(t("reply.usage", usage=esc(product.usage)))
     if draft.citations:
         st.markdown(f"**{t('reply.citations')}**")
-        for citation in draft.citations:
-            with st.expander(esc(f"[{citation.id}] {citation.title} · {citation.source}")):
-                chunk = services.kb.chunk(citation.id)
+        for n, citation in enumerate(draft.citations, 1):
+            chunk = services.kb.chunk(citation.id)
+            with st.expander(esc(f"{n}. {citation_label(citation, chunk)}")):
                 plain(chunk.text if chunk else citation.snippet)
     model = f" · {draft.model}" if draft.model else ""
     st.caption(

@@ -18,6 +18,7 @@ import pytest
 
 from assistant.reviewlog import ReviewLog
 from tests.browser.conftest import SHOTS, idle, new_page, shot
+from ui.reply_panel import HAS_TONE
 from ui.upload_panel import GUESSING
 
 pytestmark = pytest.mark.browser
@@ -160,6 +161,16 @@ def test_a_working_day(workday, data_dir: Path, tmp_path: Path):
     assert not cut_labels(page), cut_labels(page)
     page.screenshot(path=str(SHOTS / "workday" / "07-products-1280x720.png"))  # the viewport itself
     page.set_viewport_size({"width": 1440, "height": 900})
+    if HAS_TONE:  # a tone button rewrites what the box shows, in place
+        box = page.locator("[class*='st-key-reply_'] textarea")
+        before = box.input_value()
+        page.locator(".st-key-tone_shorter button").click()
+        page.wait_for_function(
+            "b => document.querySelector(\"[class*='st-key-reply_'] textarea\").value !== b", arg=before
+        )
+        assert 0 < len(box.input_value()) < len(before)
+        assert not page.locator('[data-testid="stException"]').count()
+        step(page, "07b-shorter.png")
 
     # history: decisions counted apart, CSV with a BOM
     page.locator('[data-testid="stTopNavLink"][href$="/history"]').click()

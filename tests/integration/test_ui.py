@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from assistant.reviewlog import ReviewLog
 from tests.conftest import ROOT
+from ui.reply_panel import HAS_TONE
 from ui.upload_panel import GUESSING
 
 pytest_plugins = ["tests.integration.console"]  # the `data_dir` fixture
@@ -142,9 +143,28 @@ def test_reject_with_a_preset_reason_adds_the_customer_message_to_the_thread(dat
     assert [(t.role.value, t.text) for t in log.thread(customer)] == [("customer", "你好")]
 
 
+@pytest.mark.skipif(not HAS_TONE, reason="the tone rewrite (assistant/drafting/tone.py) is not installed")
+def test_a_tone_button_rewrites_the_box_as_edited(data_dir):
+    at = draft(open_page(), "你好，我脸上最近老出油还长痘，有什么推荐吗")
+    box = reply_box(at)
+    box.input(box.value + "有任何问题随时问我哦").run()
+    before = reply_box(at).value
+    at.button(key="tone_shorter").click().run()
+    assert not at.exception and not at.error, (at.exception, at.error)
+    after = reply_box(at).value
+    assert after and after != before and len(after) < len(before)  # the edited text, made shorter
+    at.button(key="approve").click().run()  # what is approved is what the box shows
+    [row] = ReviewLog.in_data_dir(data_dir).drafts()
+    assert row["final_text"] == after
+
+
 def test_match_product_shows_products_and_citations(data_dir):
-    page = text_of(draft(open_page(), CHAT, chat=True))
+    at = draft(open_page(), CHAT, chat=True)
+    page = text_of(at)
     assert "⑤ 匹配产品" in page and "¥" in page and "适合原因" in page and "推荐产品" in page
+    cited = [shown(e.label) for e in at.expander if "catalog.csv" in shown(e.label)]
+    assert "引用的知识" in page and cited and cited[0].startswith("1. "), cited
+    assert not re.search(r"[0-9a-f]{8}-", " ".join(cited)), cited  # named by product and file, not by store id
 
 
 def test_empty_input_shows_an_error_not_a_traceback(data_dir):
