@@ -42,9 +42,14 @@ def pick_customer(log: ReviewLog) -> str | None:
         key="customer_id",
         placeholder=t("app.choose"),
     )
-    with new.popover(t("customer.new"), width="stretch", key="new_customer", on_change="rerun"):
+    # a form: the name and the button reach the server in one rerun (typing, then clicking, was two
+    # reruns racing, and the second could reopen the popover); Enter in the name creates too
+    popover = new.popover(t("customer.new"), width="stretch", key="new_customer", on_change="rerun")
+    with popover, st.form("new_customer_form", border=False, enter_to_submit=True):
         st.text_input(t("customer.name"), key="new_customer_name", placeholder=t("customer.name_placeholder"))
-        st.button(t("customer.create"), key="create_customer", on_click=_create, args=(log,), type="primary")
+        st.form_submit_button(
+            t("customer.create"), key="create_customer", on_click=_create, args=(log,), type="primary"
+        )
     if error := st.session_state.pop("customer_error", None):
         st.error(esc(error))
     return customer_id

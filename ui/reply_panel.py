@@ -156,6 +156,8 @@ def reply_panel(
 def citation_label(citation: Citation, chunk: Chunk | None) -> str:
     """'沐研壬二酸焕净精华 · serum · catalog.csv': what was cited and from which file (no store ids)."""
     title, heading = (chunk.title, chunk.heading) if chunk else (citation.title, "")
+    if title and heading.startswith(title):  # an article's section path repeats its title
+        heading = heading[len(title) :].lstrip(" >›")
     parts = [title or heading, heading if heading and heading != title else "", Path(citation.source).name]
     return " · ".join(p for p in parts if p)
 

@@ -87,6 +87,8 @@ def workday(browser, data_dir: Path, start_console):
 
 
 def test_a_working_day(workday, data_dir: Path, tmp_path: Path):
+    from playwright.sync_api import expect  # the browser fixture has checked that playwright is there
+
     page = workday
     log = ReviewLog.in_data_dir(data_dir)
     assert page.get_by_role("button", name="Deploy").count() == 0  # client.toolbarMode = minimal
@@ -103,8 +105,7 @@ def test_a_working_day(workday, data_dir: Path, tmp_path: Path):
     page.get_by_role("button", name="➕ 新客户").click()
     page.locator(".st-key-new_customer_name input").fill("小美")
     page.locator(".st-key-create_customer button").click()
-    idle(page)
-    assert page.locator(".st-key-customer_id input").input_value() == "小美"
+    expect(page.locator(".st-key-customer_id input")).to_have_value("小美")  # created and selected
     page.locator(".st-key-new_customer_name input").wait_for(state="hidden")  # the popover closed
     assert not page.locator('[data-testid="stException"]').count()
     step(page, "01-new-customer.png")
@@ -164,7 +165,7 @@ def test_a_working_day(workday, data_dir: Path, tmp_path: Path):
     if HAS_TONE:  # a tone button rewrites what the box shows, in place
         box = page.locator("[class*='st-key-reply_'] textarea")
         before = box.input_value()
-        page.locator(".st-key-tone_shorter button").click()
+        page.locator(".st-key-tone_shorter button").first.click()
         page.wait_for_function(
             "b => document.querySelector(\"[class*='st-key-reply_'] textarea\").value !== b", arg=before
         )
@@ -219,8 +220,10 @@ def test_a_working_day(workday, data_dir: Path, tmp_path: Path):
     step(page, "11-confirm-delete.png")
     page.locator(".st-key-delete_yes button").click()
     page.get_by_text("已删除").wait_for()
+    idle(page)  # the message is drawn before the chooser below it
     chooser = page.locator(".st-key-remove_source input")
-    assert chooser.input_value() == "" and chooser.get_attribute("placeholder") == "选择要删除的来源"
+    expect(chooser).to_have_value("")
+    expect(chooser).to_have_attribute("placeholder", "选择要删除的来源")
     step(page, "12-deleted.png")
 
     # evals: one suite run from the page

@@ -164,7 +164,9 @@ def test_match_product_shows_products_and_citations(data_dir):
     assert "⑤ 匹配产品" in page and "¥" in page and "适合原因" in page and "推荐产品" in page
     cited = [shown(e.label) for e in at.expander if "catalog.csv" in shown(e.label)]
     assert "引用的知识" in page and cited and cited[0].startswith("1. "), cited
-    assert not re.search(r"[0-9a-f]{8}-", " ".join(cited)), cited  # named by product and file, not by store id
+    assert not re.search(r"[0-9a-f]{8}-", " ".join(cited)), (
+        cited
+    )  # named by product and file, not by store id
 
 
 def test_empty_input_shows_an_error_not_a_traceback(data_dir):
