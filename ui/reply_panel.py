@@ -5,7 +5,6 @@ compact badge; products and citations below."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
 APPROVE_SHORTCUT = "Ctrl+Enter"
 TONES = ("warmer", "shorter", "professional", "casual")
 REJECT_REASONS = ("too_early", "wrong_stage", "tone", "too_long", "wrong_fact")
-HAS_TONE = find_spec("assistant.drafting.tone") is not None
 
 
 def reply_key(current: CustomerDraft, variant: int) -> str:
@@ -60,7 +58,7 @@ def _reject(current: CustomerDraft) -> None:
 
 
 def _tone(services: Services, current: CustomerDraft, variant: int, tone: str) -> None:
-    from assistant.drafting.tone import rewrite  # the replies engineer's rules / LLM rewrite
+    from assistant.drafting.tone import rewrite  # loaded on first use
 
     draft, key = current.draft, reply_key(current, variant)
     names = {p.id for p in draft.products}
@@ -123,7 +121,7 @@ def reply_panel(
     )
     with copy:
         copy_button(draft.variants[variant], key=f"copy_{current.draft_id}", source=key)
-    cells = st.columns([1.2, 1, 0.9, 0.9, 0.9, 0.9] if HAS_TONE else [1, 1], vertical_alignment="center")
+    cells = st.columns([1.2, 1, 0.9, 0.9, 0.9, 0.9], vertical_alignment="center")
     if cells[0].button(t("reply.regenerate"), key="regenerate", width="stretch"):
         from assistant.services import regenerate
 
@@ -139,7 +137,7 @@ def reply_panel(
         )
         st.text_input(t("reject.reason"), key="reject_reason", placeholder=t("reject.placeholder"))
         st.button(t("reject.confirm"), key="reject", on_click=_reject, args=(current,), type="primary")
-    for cell, tone in zip(cells[2:], TONES if HAS_TONE else (), strict=True):
+    for cell, tone in zip(cells[2:], TONES, strict=True):
         cell.button(
             t(f"tone.{tone}"),
             key=f"tone_{tone}",

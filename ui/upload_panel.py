@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from assistant.errors import AssistantError
+from assistant.knowledge.columns import FIELDS, REQUIRED, guess_mapping
 from assistant.knowledge.ingest import CATALOG_SUFFIXES, SUPPORTED
+from assistant.knowledge.rows import read_headers
 from ui.components import esc
 from ui.i18n import t
 
@@ -22,15 +23,10 @@ if TYPE_CHECKING:
     from assistant.knowledge.ingest import IngestReport
 
 KINDS = [None, "product", "article", "faq"]
-# the ingest engineer's column guessing and keyed uploads; until they are installed, catalogs go in
-# with the ingestor's own mapping (a temporary path, removed once both are on main)
-GUESSING = find_spec("assistant.knowledge.columns") is not None
 NONE = "—"  # a field without a column
 
 
 def _headers(name: str, data: bytes) -> list[str]:
-    from assistant.knowledge.rows import read_headers
-
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(name).name
         path.write_bytes(data)
@@ -39,8 +35,6 @@ def _headers(name: str, data: bytes) -> list[str]:
 
 def _mapping_editor(name: str, data: bytes) -> dict[str, str] | None:
     """The guessed mapping of one catalog as an editable table; None while a required field has no column."""
-    from assistant.knowledge.columns import FIELDS, REQUIRED, guess_mapping
-
     try:
         headers = _headers(name, data)
     except AssistantError as exc:
@@ -108,26 +102,25 @@ def upload_panel(kb: KnowledgeBase) -> None:
     )
     mappings: dict[str, dict[str, str] | None] = {}
     for file in files or []:
-        if GUESSING and Path(file.name).suffix.lower() in CATALOG_SUFFIXES and kind in (None, "product"):
+        if Path(file.name).suffix.lower() in CATALOG_SUFFIXES and kind in (None, "product"):
             mappings[file.name] = _mapping_editor(file.name, file.getvalue())
     ready = bool(files) and all(m is not None for m in mappings.values())
     label = t("upload.confirm_ingest") if mappings else t("upload.ingest")
     if st.button(label, disabled=not ready, key="ingest", type="primary"):
         bar = st.progress(0.0, text=t("upload.ingesting"))
         folder = Path(kb.settings.data_dir) / "uploads"
-        progress = lambda done, total, source: bar.progress(done / max(total, 1), text=esc(source))  # noqa: E731
+
+        def progress(done: int, total: int, source: str) -> None:
+            bar.progress(done / max(total, 1), text=esc(source))
+
         for file in files or []:
-            mapping = mappings.get(file.name) or {}
-            if GUESSING:
-                upload = [(file.name, file.getvalue())]
-                report = kb.ingestor().ingest_uploads(
-                    upload, folder, kind=kind, mapping=mapping, progress=progress
-                )
-            else:
-                folder.mkdir(parents=True, exist_ok=True)
-                path = folder / Path(file.name).name
-                path.write_bytes(file.getvalue())
-                report = kb.ingestor().ingest([path], kind=kind, progress=progress)
+            report = kb.ingestor().ingest_uploads(
+                [(file.name, file.getvalue())],
+                folder,
+                kind=kind,
+                mapping=mappings.get(file.name) or {},
+                progress=progress,
+            )
             show_report(file.name, report)
         bar.empty()
 

@@ -18,8 +18,6 @@ import pytest
 
 from assistant.reviewlog import ReviewLog
 from tests.browser.conftest import SHOTS, idle, new_page, shot
-from ui.reply_panel import HAS_TONE
-from ui.upload_panel import GUESSING
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +30,6 @@ CHAT = (
 CATALOG_ZH = (  # Chinese headers only: 名称, 售价, 适用肤质, 功效, 成分, 用法 …
     "商品名,售价,品类,适用肤质,功效,主要成分,商品描述,使用方法,注意事项\n"
     "浏览器测试精华,158,serum,油皮;混合皮,控油;痘痘,雪绒花提取物;烟酰胺,"
-    "含雪绒花提取物的清爽精华，帮助控油和舒缓痘痘肌。,早晚洁面后取两滴按压至吸收。,\n"
-)
-CATALOG_CANONICAL = (
-    "id,name,category,price,skin_types,concerns,key_ingredients,description,usage,cautions\n"
-    "BT-SE-01,浏览器测试精华,serum,158,oily;combination,oil-control;acne,雪绒花提取物;烟酰胺,"
     "含雪绒花提取物的清爽精华，帮助控油和舒缓痘痘肌。,早晚洁面后取两滴按压至吸收。,\n"
 )
 DRAFTING_MS = 180_000  # the first draft loads the analysis models on a loaded 2-core machine
@@ -162,16 +155,16 @@ def test_a_working_day(workday, data_dir: Path, tmp_path: Path):
     assert not cut_labels(page), cut_labels(page)
     page.screenshot(path=str(SHOTS / "workday" / "07-products-1280x720.png"))  # the viewport itself
     page.set_viewport_size({"width": 1440, "height": 900})
-    if HAS_TONE:  # a tone button rewrites what the box shows, in place
-        box = page.locator("[class*='st-key-reply_'] textarea")
-        before = box.input_value()
-        page.locator(".st-key-tone_shorter button").first.click()
-        page.wait_for_function(
-            "b => document.querySelector(\"[class*='st-key-reply_'] textarea\").value !== b", arg=before
-        )
-        assert 0 < len(box.input_value()) < len(before)
-        assert not page.locator('[data-testid="stException"]').count()
-        step(page, "07b-shorter.png")
+    # a tone button rewrites what the box shows, in place
+    box = page.locator("[class*='st-key-reply_'] textarea")
+    before = box.input_value()
+    page.locator(".st-key-tone_shorter button").first.click()
+    page.wait_for_function(
+        "b => document.querySelector(\"[class*='st-key-reply_'] textarea\").value !== b", arg=before
+    )
+    assert 0 < len(box.input_value()) < len(before)
+    assert not page.locator('[data-testid="stException"]').count()
+    step(page, "07b-shorter.png")
 
     # history: decisions counted apart, CSV with a BOM
     page.locator('[data-testid="stTopNavLink"][href$="/history"]').click()
@@ -197,12 +190,11 @@ def test_a_working_day(workday, data_dir: Path, tmp_path: Path):
     page.locator('[data-testid="stTopNavLink"][href$="/knowledge"]').click()
     page.get_by_text("⬆️ 上传商品目录、文章、常见问题").click()
     catalog = tmp_path / "中文表头.csv"
-    catalog.write_text(CATALOG_ZH if GUESSING else CATALOG_CANONICAL, encoding="utf-8")
+    catalog.write_text(CATALOG_ZH, encoding="utf-8")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(catalog))
-    if GUESSING:  # until the column guessing is on main, the canonical headers go in as they are
-        page.get_by_text("识别结果：").wait_for()
-        found = page.get_by_text("识别结果：").inner_text()
-        assert "名称 ← 商品名" in found and "价格 ← 售价" in found and "适用肤质 ← 适用肤质" in found, found
+    page.get_by_text("识别结果：").wait_for()
+    found = page.get_by_text("识别结果：").inner_text()
+    assert "名称 ← 商品名" in found and "价格 ← 售价" in found and "适用肤质 ← 适用肤质" in found, found
     step(page, "09-mapping.png")
     page.locator(".st-key-ingest button").click()
     page.get_by_text("新增 1").wait_for(timeout=DRAFTING_MS)

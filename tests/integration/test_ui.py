@@ -15,8 +15,6 @@ from streamlit.testing.v1 import AppTest
 
 from assistant.reviewlog import ReviewLog
 from tests.conftest import ROOT
-from ui.reply_panel import HAS_TONE
-from ui.upload_panel import GUESSING
 
 pytest_plugins = ["tests.integration.console"]  # the `data_dir` fixture
 APP = str(ROOT / "ui" / "app.py")
@@ -143,7 +141,6 @@ def test_reject_with_a_preset_reason_adds_the_customer_message_to_the_thread(dat
     assert [(t.role.value, t.text) for t in log.thread(customer)] == [("customer", "你好")]
 
 
-@pytest.mark.skipif(not HAS_TONE, reason="the tone rewrite (assistant/drafting/tone.py) is not installed")
 def test_a_tone_button_rewrites_the_box_as_edited(data_dir):
     at = draft(open_page(), "你好，我脸上最近老出油还长痘，有什么推荐吗")
     box = reply_box(at)
@@ -210,9 +207,6 @@ def test_knowledge_delete_needs_a_choice_and_a_confirmation(data_dir):
     assert at.selectbox(key="remove_source").value is None
 
 
-@pytest.mark.skipif(
-    not GUESSING, reason="the catalog column guessing (assistant/knowledge/columns.py) is not installed"
-)
 def test_a_catalog_with_chinese_headers_is_mapped_shown_and_ingested_after_confirmation(data_dir):
     """Issue 12: 名称,价格,肤质,功效 was rejected as 'required value is missing'; now the guessed
     mapping is shown first and nothing is ingested until it is confirmed."""
