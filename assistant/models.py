@@ -290,7 +290,13 @@ class Hit(BaseModel):
     score: float
     vector_rank: int | None = None
     bm25_rank: int | None = None
-    matched_terms: list[str] = Field(default_factory=list)
+    vector_score: float | None = Field(None, description="cosine similarity of the query and the chunk")
+    bm25_score: float | None = None
+    matched_terms: list[str] = Field(default_factory=list, description="query terms BM25 matched")
+    tags: list[str] = Field(
+        default_factory=list, description="the query's concerns/skin types the chunk is tagged with"
+    )
+    tag_boost: float = Field(0.0, description="what those tags added to the fused score")
 
 
 class Citation(BaseModel):

@@ -36,6 +36,7 @@ from assistant.models import (
     Slots,
     Stage,
 )
+from assistant.query import build_query
 from assistant.retrieval import Filters
 from assistant.settings import Settings
 from assistant.stage import derive_stage
@@ -115,9 +116,7 @@ class DraftFlow:
     def context(self, conversation: Conversation, analysis: Analysis, attempt: int = 0) -> DraftContext:
         slots = analysis.slots
         products = self.kb.products()
-        query = " ".join(
-            [conversation.last_customer_text, *slots.concern_words, *slots.concerns, *slots.skin_types]
-        )
+        query = build_query(conversation, slots)  # recent customer turns + the slots' concerns/skin types
         hits = (
             []
             if analysis.stage is Stage.escalate

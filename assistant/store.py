@@ -117,9 +117,12 @@ class KnowledgeStore:
         if built_with and built_with != embedder.name:
             raise StoreError(
                 f"the store '{name}' was built with embedder {built_with!r}, not {embedder.name!r}. "
-                f"Rebuild it with `assistant kb reset` then `assistant kb ingest …`, or set ASSISTANT_COLLECTION to a new name."
+                f"Rebuild it with `assistant kb reset --yes` then `assistant kb ingest knowledge/ …` (your "
+                f"sources again; vectors already computed are reused), or set ASSISTANT_COLLECTION to a new "
+                f"name, or set ASSISTANT_EMBEDDER back to the one it was built with."
             )
         self._batch = int(getattr(client, "get_max_batch_size", lambda: 5000)())
+        self.local_change = uuid.uuid4().hex  # new on every change made through this object
 
     # -- manifests -----------------------------------------------------------------
     def revision(self) -> str:
@@ -127,6 +130,7 @@ class KnowledgeStore:
         return str(got["metadatas"][0].get("token")) if got["ids"] else ""
 
     def _bump_revision(self) -> None:
+        self.local_change = uuid.uuid4().hex
         self.sources.upsert(
             ids=[_REVISION_ID],
             embeddings=[_PLACEHOLDER],
@@ -239,13 +243,48 @@ class KnowledgeStore:
             )
         return out
 
+    def active_chunks_with_vectors(self) -> tuple[list[tuple[str, str, dict[str, Any]]], list[Any]]:
+        """The active chunks as `active_chunks()` gives them, and their stored embeddings in the same
+        order; no embeddings (an empty list) when chroma cannot give every one (after a kill -9
+        mid-ingest, until the rerun)."""
+        from chromadb.errors import ChromaError  # loaded already: the store is open
+
+        ids = [cid for rec in self.source_records().values() for cid in rec.chunk_ids]
+        rows: list[tuple[str, str, dict[str, Any]]] = []
+        vectors: list[Any] = []
+        try:
+            for i in range(0, len(ids), self._batch):
+                got = self.chunks.get(ids=ids[i : i + self._batch], include=["metadatas", "embeddings"])
+                for cid, meta, vector in zip(got["ids"], got["metadatas"], got["embeddings"], strict=True):
+                    rows.append((cid, meta.pop("text", ""), meta))
+                    vectors.append(vector)
+        except ChromaError:
+            return self.active_chunks(ids), []
+        return rows, vectors
+
     def vector_search(self, embedding: list[float], n: int) -> list[tuple[str, float]]:
-        """(id, similarity) best first; may include inactive chunks, the caller filters."""
-        count = self.chunks.count()
-        if count == 0:
+        """(id, similarity) best first, at most `n`; may include inactive chunks, the caller filters."""
+        if n <= 0:
             return []
-        got = self.chunks.query(query_embeddings=[embedding], n_results=min(n, count), include=["distances"])
+        got = self.chunks.query(query_embeddings=[embedding], n_results=n, include=["distances"])
         return [(cid, 1.0 - dist) for cid, dist in zip(got["ids"][0], got["distances"][0], strict=True)]
+
+    def vectors(self, ids: list[str]) -> dict[str, Any]:
+        """id → stored embedding (a numpy array) of the chunks among `ids` that exist."""
+        if not ids:
+            return {}
+        from chromadb.errors import ChromaError  # loaded already: the store is open
+
+        try:
+            got = self.chunks.get(ids=ids, include=["embeddings"])
+        except ChromaError:  # after a kill -9 mid-ingest a chunk can lack its vector until the rerun
+            found: dict[str, Any] = {}
+            for cid in ids:
+                with contextlib.suppress(ChromaError):
+                    one = self.chunks.get(ids=[cid], include=["embeddings"])
+                    found.update(zip(one["ids"], one["embeddings"], strict=True))
+            return found
+        return dict(zip(got["ids"], got["embeddings"], strict=True))
 
     def count(self) -> int:
         return self.chunks.count()

@@ -139,3 +139,13 @@ def _tokenize(text: str) -> tuple[str, ...]:
         elif run not in _STOP:
             tokens.append(run)
     return tuple(tokens)
+
+
+def with_subwords(tokens: list[str]) -> list[str]:
+    """The tokens and, for each Chinese word of three or more characters, its character bigrams: jieba
+    glues a verb to a name (能发顺丰 → 发顺丰, 如需顺丰 → 需顺丰), and the bigram 顺丰 finds one from the other."""
+    out = list(tokens)
+    for token in tokens:
+        if len(token) > 2 and "\u4e00" <= token[0] <= "\u9fff":
+            out.extend(token[i : i + 2] for i in range(len(token) - 1))
+    return out

@@ -1,6 +1,6 @@
 """Cold start of the console: from `streamlit run ui/app.py` to an interactive Draft page in Chromium.
 
-    python -m bench.cold_start [--n 5] [--poll health|goto]
+    python -m bench.cold_start [--n 5] [--poll health|goto] [--embedders local use]
 
 "After install": the data dir already holds the ingested demo knowledge (ingested in-process first),
 so the time is Streamlit's start-up + the first script run (imports, settings, opening the store and
@@ -11,6 +11,8 @@ context) on the same data dir. Baseline in the same run: a one-line `st.text_are
 the same way, so the project's own cost is the difference. The server is awaited by polling
 /_stcore/health (cheap), then the page is opened; `--poll goto` polls page.goto instead, which on a
 2-core machine steals CPU from the starting server (~0.5 s more for both apps).
+With `--embedders`, the console is measured once per embedder in the same run (interleaved, each
+over its own data dir ingested with that embedder); the first one is reported as "app".
 Results: bench/results/cold_start.json.
 """
 
@@ -36,17 +38,19 @@ TIMEOUT_S = 120.0
 POLL_INTERVAL_S = 0.02
 
 
-def server_env(data_dir: Path) -> dict[str, str]:
+def server_env(data_dir: Path, embedder: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ASSISTANT_"))}
-    return env | {"ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_ENV_FILE": "/nonexistent"}
+    chosen = {"ASSISTANT_EMBEDDER": embedder} if embedder else {}
+    return env | {"ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_ENV_FILE": "/nonexistent"} | chosen
 
 
-def ingest(data_dir: Path) -> None:
+def ingest(data_dir: Path, embedder: str | None = None) -> None:
     from assistant.knowledge.base import KnowledgeBase
     from assistant.settings import load_settings
 
+    chosen = {"ASSISTANT_EMBEDDER": embedder} if embedder else {}
     KnowledgeBase.open(
-        load_settings(ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_ENV_FILE="/nonexistent")
+        load_settings(ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_ENV_FILE="/nonexistent", **chosen)  # type: ignore[arg-type]
     ).ensure_demo()
 
 
@@ -120,35 +124,47 @@ def main() -> None:
         default="health",
         help="how to wait for the server: GET /_stcore/health (default, cheap) or page.goto in a loop",
     )
+    parser.add_argument(
+        "--embedders", nargs="+", default=None, help="ASSISTANT_EMBEDDER values (default: the configured one)"
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
+    embedders: list[str | None] = list(args.embedders or [None])
     with tempfile.TemporaryDirectory(prefix="cold-start-") as tmp:
         work = Path(tmp)
-        data_dir = work / "data"
-        ingest(data_dir)
+        envs = {}
+        for n, embedder in enumerate(embedders):
+            data_dir = work / f"data-{n}"
+            ingest(data_dir, embedder)
+            envs[embedder or "configured"] = server_env(data_dir, embedder)
         baseline = work / "baseline.py"
         baseline.write_text('import streamlit as st\n\nst.text_area("x")\n', encoding="utf-8")
         log = work / "streamlit.log"
-        env = server_env(data_dir)
-        results: dict[str, list[dict[str, float]]] = {"app": [], "baseline": []}
+        env = next(iter(envs.values()))
+        results: dict[str, list[dict[str, float]]] = {"baseline": [], **{name: [] for name in envs}}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
             try:
-                for i in range(args.n):  # interleaved, so drift on the machine hits both alike
+                for i in range(args.n):  # interleaved, so drift on the machine hits all alike
                     results["baseline"].append(measure(browser, baseline, "x", env, log, args.poll))
-                    results["app"].append(
-                        measure(browser, ROOT / "ui" / "app.py", APP_LABEL, env, log, args.poll)
-                    )
+                    for name, app_env in envs.items():
+                        results[name].append(
+                            measure(browser, ROOT / "ui" / "app.py", APP_LABEL, app_env, log, args.poll)
+                        )
                     print(
-                        f"run {i + 1}/{args.n}: app {results['app'][-1]['interactive_s']:.2f} s · "
-                        f"baseline {results['baseline'][-1]['interactive_s']:.2f} s",
+                        f"run {i + 1}/{args.n}: "
+                        + " · ".join(
+                            f"{name} {runs[-1]['interactive_s']:.2f} s" for name, runs in results.items()
+                        ),
                         flush=True,
                     )
             finally:
                 browser.close()
 
-    app, base = summarize(results["app"]), summarize(results["baseline"])
+    first = next(iter(envs))
+    by_embedder = {name: summarize(results[name]) for name in envs}
+    app, base = by_embedder[first], summarize(results["baseline"])
     overhead = round(app["interactive"]["median_s"] - base["interactive"]["median_s"], 3)
     path = write(
         "cold_start",
@@ -159,6 +175,7 @@ def main() -> None:
             "target_median_s": TARGET_MEDIAN_S,
             "meets_target": app["interactive"]["median_s"] <= TARGET_MEDIAN_S,
             "app": app,
+            "app_by_embedder": by_embedder,
             "baseline_trivial_streamlit": base,
             "project_overhead_median_s": overhead,
         },
@@ -168,7 +185,8 @@ def main() -> None:
     print()
     print("| app | min | median | max | server answered (median) |")
     print("|---|---:|---:|---:|---:|")
-    for name, summary in (("console `ui/app.py`", app), ("baseline `st.text_area`", base)):
+    rows = [(f"console `ui/app.py` ({name})", summary) for name, summary in by_embedder.items()]
+    for name, summary in [*rows, ("baseline `st.text_area`", base)]:
         s = summary["interactive"]
         print(
             f"| {name} | {s['min_s']:.2f} | {s['median_s']:.2f} | {s['max_s']:.2f} | "

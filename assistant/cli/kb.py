@@ -90,7 +90,8 @@ def search(
     mode: str = typer.Option("hybrid", help="hybrid, vector or bm25"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Hit test: the chunks a query retrieves, with score, vector rank, BM25 rank and matched terms."""
+    """Hit test: the chunks a query retrieves and why: fused score, vector rank and similarity, BM25 rank,
+    score and matched terms, and the concern/skin-type tags that boosted it."""
     if kind is not None and kind not in KINDS:
         raise InputError(f"--kind must be one of {', '.join(KINDS)}")
     if mode not in ("hybrid", "vector", "bm25"):
@@ -105,10 +106,11 @@ def search(
         typer.echo("no hits")
     for n, hit in enumerate(hits, start=1):
         c = hit.chunk
-        typer.echo(
-            f"{n}. {hit.score:.4f} vec#{hit.vector_rank or '-'} bm25#{hit.bm25_rank or '-'} [{c.kind}] {c.source} · {c.heading or c.title}"
-        )
-        typer.echo(f"   terms: {', '.join(hit.matched_terms) or '-'}  id: {c.id}")
+        vec = f"vec#{hit.vector_rank} {hit.vector_score:.3f}" if hit.vector_rank else "vec#-"
+        bm25 = f"bm25#{hit.bm25_rank} {hit.bm25_score:.2f}" if hit.bm25_rank else "bm25#-"
+        typer.echo(f"{n}. {hit.score:.4f} {vec} {bm25} [{c.kind}] {c.source} · {c.heading or c.title}")
+        tags = f"  tags: {', '.join(hit.tags)} (+{hit.tag_boost:.4f})" if hit.tags else ""
+        typer.echo(f"   terms: {', '.join(hit.matched_terms) or '-'}{tags}  id: {c.id}")
         typer.echo("   " + c.text[:120].replace("\n", " "))
 
 

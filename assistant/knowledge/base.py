@@ -13,6 +13,7 @@ from assistant.embedding import build_embedder
 from assistant.knowledge.demo import ensure_demo_knowledge
 from assistant.knowledge.ingest import Ingestor, IngestReport
 from assistant.models import Chunk, Hit, Product
+from assistant.query import SearchQuery
 from assistant.retrieval import Filters, Retriever
 from assistant.settings import Settings
 from assistant.store import KnowledgeStore, open_client
@@ -31,7 +32,7 @@ class KnowledgeBase:
 
     # -- reading ----------------------------------------------------------------------
     def search(
-        self, query: str, k: int = 5, filters: Filters | None = None, mode: str = "hybrid"
+        self, query: str | SearchQuery, k: int = 5, filters: Filters | None = None, mode: str = "hybrid"
     ) -> list[Hit]:
         return self.retriever.search(query, k=k, filters=filters or Filters(), mode=mode)
 
