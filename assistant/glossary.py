@@ -9,10 +9,9 @@ import re
 from functools import cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
-from assistant.errors import ConfigError
+from assistant.lexicon import load_yaml_model
 
 GLOSSARY_PATH = Path(__file__).parent / "lexicons" / "glossary.yaml"
 
@@ -32,13 +31,7 @@ class Glossary(BaseModel):
 
 @cache
 def load_glossary(path: Path = GLOSSARY_PATH) -> Glossary:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("expected a mapping with `groups`: a list of lists of phrases")
-        return Glossary(**data)
-    except (OSError, yaml.YAMLError, ValidationError, ValueError, TypeError) as exc:
-        raise ConfigError(f"glossary {path} is invalid: {exc}") from exc
+    return load_yaml_model(path, Glossary, "glossary")
 
 
 @cache

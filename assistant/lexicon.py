@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -144,6 +145,21 @@ def _normalized(value: object) -> object:
     if isinstance(value, dict):
         return {k: (v if k in _PATTERNS else _normalized(v)) for k, v in value.items()}
     return value
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_yaml_model(path: Path, model: type[M], what: str) -> M:
+    """A YAML vocabulary file read into its pydantic model; any problem is one ConfigError naming
+    the file (`what` says which vocabulary it is)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("expected a mapping at the top level")
+        return model.model_validate(data)
+    except (OSError, yaml.YAMLError, ValidationError, ValueError, TypeError) as exc:
+        raise ConfigError(f"{what} {path} is invalid: {exc}") from exc
 
 
 @cache

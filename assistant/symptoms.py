@@ -9,11 +9,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
-from assistant.errors import ConfigError
-from assistant.lexicon import contains, load_lexicon
+from assistant.lexicon import contains, load_lexicon, load_yaml_model
 from assistant.models import CONCERNS
 
 SYMPTOMS_PATH = Path(__file__).parent / "lexicons" / "symptoms.yaml"
@@ -51,13 +49,7 @@ class Symptoms(BaseModel):
 
 @cache
 def load_symptoms(path: Path = SYMPTOMS_PATH) -> Symptoms:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("expected a mapping of language → concern → phrases")
-        return Symptoms(**data)
-    except (OSError, yaml.YAMLError, ValidationError, ValueError, TypeError) as exc:
-        raise ConfigError(f"symptom lexicon {path} is invalid: {exc}") from exc
+    return load_yaml_model(path, Symptoms, "symptom lexicon")
 
 
 def symptom_concerns(text: str, language: str | None = None) -> dict[str, list[str]]:
